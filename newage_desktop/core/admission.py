@@ -1,0 +1,237 @@
+"""Who may connect: the admission algorithm of PROTOCOL.md §4.2 and key requests of §4.7."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from newage_desktop.core import events as ev
+from newage_desktop.core.app import Core
+from newage_desktop.core.clock import iso_utc
+from newage_desktop.core.keys import check_key
+from newage_desktop.core.pairing import PendingRequest
+from newage_desktop.core.registry import SocketInfo
+from newage_desktop.protocol import errors as err
+from newage_desktop.protocol import events as names
+from newage_desktop.protocol.validation import (
+    MAX_CLIENT_TYPE,
+    MAX_DESC,
+    is_valid_client_id,
+    is_valid_identity_shape,
+    key_too_long,
+)
+
+log = logging.getLogger("newage")
+
+_AUTH_FIELDS = ("clientType", "clientId", "key", "desc", "identity")
+_KEY_REQUEST_NAMESPACES = (names.NS_AUTH, names.NS_SILLYTAVERN)
+
+
+@dataclass(frozen=True)
+class Handshake:
+    sid: str
+    namespace: str
+    auth: Any
+    address: str
+    origin: str | None
+
+
+@dataclass(frozen=True)
+class Refused:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """Accepted and registered after CONNECT; `push_key` is sent as GET_CLIENT_KEY then."""
+
+    info: SocketInfo
+    push_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Pending:
+    info: SocketInfo
+    request: PendingRequest
+
+
+Admission = Refused | Accepted | Pending
+
+
+async def admit(core: Core, hs: Handshake) -> Admission:
+    """Run §4.2 for one namespace CONNECT. Never raises for bad input."""
+    if core.shutting_down:
+        return Refused(err.SHUTTING_DOWN)
+    auth = {} if hs.auth is None else hs.auth
+    if not isinstance(auth, dict):
+        return Refused(err.INVALID_AUTH_DATA)
+    # JSON null counts as absent: `{key: undefined}` is dropped by JSON, null is its cousin.
+    fields = {name: auth.get(name) for name in _AUTH_FIELDS}
+    if any(v is not None and not isinstance(v, str) for v in fields.values()):
+        return Refused(err.INVALID_AUTH_DATA)
+    client_type: str = fields["clientType"] or "unknown"
+    desc: str = fields["desc"] or ""
+    if len(client_type) > MAX_CLIENT_TYPE or len(desc) > MAX_DESC:
+        return Refused(err.INVALID_AUTH_DATA)
+
+    client_id = fields["clientId"]
+    if not client_id:
+        return Refused(err.MISSING_CLIENT_ID)
+    if not is_valid_client_id(client_id):
+        return Refused(err.INVALID_CLIENT_ID)
+
+    identity = fields["identity"] or client_id
+    if not is_valid_identity_shape(identity, client_id) or (
+        identity != client_id
+        and (identity in core.trust.known_client_ids() or core.keys.has_key(identity))
+    ):
+        return Refused(err.INVALID_IDENTITY)
+    registered = core.registry.registration(identity)
+    if registered is not None and registered.client_id != client_id:
+        return Refused(err.IDENTITY_IN_USE)
+
+    info = SocketInfo(
+        sid=hs.sid,
+        namespace=hs.namespace,
+        client_id=client_id,
+        identity=identity,
+        client_type=client_type,
+        desc=desc,
+        address=hs.address,
+        origin=hs.origin,
+        connected_at=core.now(),
+    )
+    key = fields["key"]
+    wants_key = key == names.GET_KEY and hs.namespace in _KEY_REQUEST_NAMESPACES
+
+    if core.settings.network_safe:
+        info.is_admin = info.is_monitor
+        if wants_key:
+            return await _issue_now(core, info)
+        return Accepted(info)
+
+    if core.throttle.is_locked(hs.address, client_id):
+        return Refused(err.TOO_MANY_FAILURES)
+
+    if wants_key:
+        return await _key_request(core, info)
+
+    if not _is_trusted(core, client_id):
+        return _fail(core, info, err.NOT_TRUSTED)
+
+    hashed = core.keys.hash_of(client_id)
+    if key is None or key_too_long(key) or hashed is None:
+        return _fail(core, info, err.INVALID_KEY)
+    ok = await asyncio.get_running_loop().run_in_executor(None, check_key, key, hashed)
+    if not ok or core.keys.hash_of(client_id) != hashed:  # re-keyed while we were checking
+        return _fail(core, info, err.INVALID_KEY)
+    core.key_last_used[client_id] = core.now()
+
+    refusal = _admin_checks(core, info)
+    return Refused(refusal) if refusal else Accepted(info)
+
+
+def _is_trusted(core: Core, client_id: str) -> bool:
+    """Trusted in the cache, or after a re-read of keys and trust files (§3.2, §3.3)."""
+    if core.trust.is_trusted(client_id):
+        return True
+    core.refresh_files()
+    return core.trust.is_trusted(client_id)
+
+
+def _admin_checks(core: Core, info: SocketInfo) -> str | None:
+    """Steps 9 and 10 of §4.2; sets `info.is_admin`."""
+    if info.is_monitor:
+        if not core.trust.is_admin_capable(info.client_id):
+            return err.NOT_ALLOWED_AS_MONITOR
+        info.is_admin = True
+    if info.namespace == names.NS_DEBUG and not info.is_admin:
+        return err.UNAUTHORIZED
+    return None
+
+
+def _fail(core: Core, info: SocketInfo, reason: str) -> Refused:
+    core.throttle.record_failure(info.address, info.client_id)
+    log.warning(f"Authentication failed for {info.client_id} from {info.address}: {reason}")
+    core.bus.publish(ev.AuthFailed(info.client_id, info.address, reason))
+    return Refused(reason)
+
+
+async def _issue_now(core: Core, info: SocketInfo) -> Accepted:
+    """Immediate issue (§4.7): accept and push a fresh key; other sockets of the id are dropped."""
+    key = await core.generate_key(info.client_id, spare_sid=info.sid)
+    info.issued_key = key
+    return Accepted(info, push_key=key)
+
+
+async def _key_request(core: Core, info: SocketInfo) -> Admission:
+    settings = core.settings
+    trusted = _is_trusted(core, info.client_id)
+    if trusted and settings.allow_key_requests:
+        refusal = _admin_checks(core, info)
+        if refusal:
+            return Refused(refusal)
+        return await _issue_now(core, info)
+    if not settings.pairing_requests:
+        return Refused(err.KEY_REQUESTS_NOT_ALLOWED)
+
+    older = core.pairing.by_client(info.client_id)
+    pending_here = core.pairing.count_for_address(info.address)
+    if older is not None and older.address == info.address:
+        pending_here -= 1  # the older one is about to be replaced
+    if pending_here >= settings.pairing_max_pending_per_address:
+        return Refused(err.TOO_MANY_PENDING)
+    if older is not None:
+        await core._end_request(older, "superseded", message=err.KEY_REQUEST_SUPERSEDED)
+
+    now = core.clock()
+    timeout_s = settings.pairing_timeout_ms / 1000.0
+    room_id = f"temp-{uuid.uuid4()}"
+    request = PendingRequest(
+        room_id=room_id,
+        sid=info.sid,
+        namespace=info.namespace,
+        client_id=info.client_id,
+        client_type=info.client_type,
+        identity=info.identity,
+        desc=info.desc,
+        address=info.address,
+        origin=info.origin,
+        created_at=iso_utc(now),
+        expires_at=iso_utc(now + timeout_s),
+        trusted=trusted,
+    )
+    request.expiry = asyncio.get_running_loop().call_later(
+        timeout_s, lambda: core.spawn(core.expire_request(room_id))
+    )
+    info.pending_room = room_id
+    core.pairing.add(request)
+    core.registry.add_pending(info)
+    log.info(f"Key request from {info.client_id} ({info.address}) pending approval")
+    return Pending(info, request)
+
+
+async def after_connect(core: Core, admission: Accepted | Pending) -> None:
+    """What follows the CONNECT packet: registration and pushes (§4.7, §5)."""
+    info = admission.info
+    if isinstance(admission, Pending):
+        await core.emit_to(
+            [info.sid],
+            info.namespace,
+            names.TEMP_ROOM_ASSIGNED,
+            {"roomId": admission.request.room_id},
+        )
+        core.bus.publish(ev.PairingRequested(admission.request.view()))
+        await core.broadcast_key_requests()
+        return
+    await core.register(info)
+    if admission.push_key is not None:
+        await core.emit_to(
+            [info.sid],
+            info.namespace,
+            names.GET_CLIENT_KEY,
+            {"type": "GET_CLIENT_KEY", "key": admission.push_key, "clientId": info.client_id},
+        )

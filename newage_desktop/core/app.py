@@ -1,0 +1,372 @@
+"""The relay core: one object that owns the server's state and is its in-process API.
+
+The transport (socket.io namespaces) and the desktop GUI are two consumers of this API and of its
+event stream (`core.bus`). Nothing here imports python-socketio or Qt. Everything runs on one
+asyncio loop; CPU-heavy bcrypt work goes to a thread executor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from newage_desktop import __version__
+from newage_desktop.core import events as ev
+from newage_desktop.core.clock import iso_utc
+from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.gateway import Gateway, NullGateway
+from newage_desktop.core.keys import KeyStore, hash_key, new_key
+from newage_desktop.core.pairing import PairingBook, PendingRequest
+from newage_desktop.core.registry import Registry, SocketInfo
+from newage_desktop.core.rooms import Notice, RoomResult, RoomService
+from newage_desktop.core.roomstore import RoomStore
+from newage_desktop.core.settings import Settings, SettingsStore
+from newage_desktop.core.throttle import FailureThrottle
+from newage_desktop.core.trust import TrustStore
+from newage_desktop.protocol import errors as err
+from newage_desktop.protocol import events as names
+
+log = logging.getLogger("newage")
+
+
+@dataclass(frozen=True)
+class KeyState:
+    """One row of the key management view: trust and key, never the key itself."""
+
+    client_id: str
+    trusted: bool
+    has_key: bool
+    admin_capable: bool
+    desc: str | None
+    last_used: str | None
+
+
+class Core:
+    """State and operations of one relay server."""
+
+    def __init__(self, datadir: DataDir, *, clock: Callable[[], float] = time.time) -> None:
+        self.datadir = datadir
+        self.clock = clock
+        self.bus = ev.EventBus()
+        self.settings_store = SettingsStore(datadir)
+        self.trust = TrustStore(datadir)
+        self.keys = KeyStore(datadir)
+        self.registry = Registry()
+        self.pairing = PairingBook()
+        self.throttle = FailureThrottle(
+            max_failures=lambda: self.settings.auth_max_failures,
+            window_ms=lambda: self.settings.auth_failure_window_ms,
+            clock=clock,
+        )
+        self.gateway: Gateway = NullGateway()
+        self.started_at = clock()
+        self.shutting_down = False
+        self.key_last_used: dict[str, str] = {}
+        self._store: RoomStore | None = None
+        self._rooms: RoomService | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # --- lifecycle -----------------------------------------------------------------------------
+    def open(self) -> list[str]:
+        """Load settings, trust, keys and rooms. Raises on a corrupt file (never overwrites it).
+
+        Returns warnings (ignored settings, skipped trust files) for the log.
+        """
+        self.datadir.ensure()
+        warnings = self.settings_store.load()
+        self.keys.load()
+        warnings += self.trust.reload()
+        self._store = RoomStore.open(self.datadir.chat_db_file)
+        self._rooms = RoomService(
+            self._store,
+            now=self.now,
+            new_id=lambda: str(uuid.uuid4()),
+            default_mode=lambda: self.settings.default_room_message_request_mode,
+        )
+        self.started_at = self.clock()
+        return warnings
+
+    def close(self) -> None:
+        for request in self.pairing.all():
+            self.pairing.pop(request.room_id)
+        for task in list(self._tasks):
+            task.cancel()
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def attach(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    @property
+    def settings(self) -> Settings:
+        return self.settings_store.settings
+
+    @property
+    def rooms(self) -> RoomService:
+        assert self._rooms is not None, "Core.open() first"
+        return self._rooms
+
+    def now(self) -> str:
+        return iso_utc(self.clock())
+
+    def spawn(self, coro: Any) -> asyncio.Task[Any]:
+        """Run `coro` after the current handler; keeps a reference so it is not collected."""
+        task: asyncio.Task[Any] = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task failed", exc_info=task.exception())
+
+    # --- queries -------------------------------------------------------------------------------
+    def client_list(self) -> list[dict[str, Any]]:
+        return self.registry.client_list()
+
+    def available_extensions(self) -> list[str]:
+        return self.registry.available_extensions()
+
+    def pending_requests(self) -> list[dict[str, Any]]:
+        return self.pairing.views()
+
+    def key_states(self) -> list[KeyState]:
+        """Every clientId that is trusted or has a key, for the key management view."""
+        records = {r.client_id: r for r in self.trust.records()}
+        ids = sorted(set(records) | set(self.keys.client_ids()))
+        return [
+            KeyState(
+                client_id=cid,
+                trusted=self.trust.is_trusted(cid),
+                has_key=self.keys.has_key(cid),
+                admin_capable=self.trust.is_admin_capable(cid),
+                desc=records[cid].desc if cid in records else None,
+                last_used=self.key_last_used.get(cid),
+            )
+            for cid in ids
+        ]
+
+    def status(self) -> dict[str, Any]:
+        settings = self.settings
+        return {
+            "version": __version__,
+            "uptime": int(self.clock() - self.started_at),
+            "clients": self.registry.counts(),
+            "pendingKeyRequests": len(self.pairing.all()),
+            "networkSafe": settings.network_safe,
+            "bindAddress": settings.bind_address,
+            "serverPort": settings.server_port,
+        }
+
+    def refresh_files(self) -> None:
+        """Pick up trust files and key hashes changed on disk (command-line admin, by hand)."""
+        changed = self.keys.reload_if_changed()
+        for warning in self.trust.reload():
+            log.warning(warning)
+        for client_id in changed:
+            log.info(f"Key of {client_id} changed on disk; disconnecting its sockets")
+            self.bus.publish(ev.KeyRevoked(client_id))
+            self.spawn(self._drop_client_sockets(client_id, spare_sid=None))
+
+    # --- delivery helpers ----------------------------------------------------------------------
+    async def emit_to(self, sids: Iterable[str], namespace: str, event: str, data: Any) -> None:
+        sids = list(sids)
+        if sids:
+            await self.gateway.emit(sids, namespace, event, data)
+
+    async def emit_error(self, sid: str, namespace: str, message: str, **extra: Any) -> None:
+        await self.emit_to(
+            [sid], namespace, names.ERROR, {"type": "ERROR", "message": message, **extra}
+        )
+
+    async def deliver(self, result: RoomResult) -> None:
+        """Send a room operation's notices and publish its room changes."""
+        for notice in result.notices:
+            await self.deliver_notice(notice)
+        for room in result.changed_rooms:
+            self.bus.publish(ev.RoomChanged(room))
+
+    async def deliver_notice(self, notice: Notice) -> None:
+        sids: list[str] = []
+        for identity in notice.identities:
+            for sid in self.registry.sids_of_identity(identity, notice.namespace):
+                if sid not in sids:
+                    sids.append(sid)
+        await self.emit_to(sids, notice.namespace, notice.event, notice.payload)
+
+    async def broadcast_client_list(self) -> None:
+        """§5: both event names, to every /clients socket."""
+        clients = self.client_list()
+        sids = self.registry.sids_in_namespace(names.NS_CLIENTS)
+        await self.emit_to(
+            sids, names.NS_CLIENTS, names.UPDATE_CONNECTED_CLIENTS, {"clients": clients}
+        )
+        await self.emit_to(
+            sids, names.NS_CLIENTS, names.CONNECTED_CLIENTS_UPDATE, {"clients": clients}
+        )
+
+    async def broadcast_key_requests(self) -> None:
+        sids = self.registry.sids_in_namespace(names.NS_CLIENTS, admin_only=True)
+        await self.emit_to(
+            sids, names.NS_CLIENTS, names.KEY_REQUESTS_UPDATE, {"requests": self.pending_requests()}
+        )
+
+    # --- registration (§5) ---------------------------------------------------------------------
+    async def register(self, info: SocketInfo) -> None:
+        change = self.registry.register(info)
+        reg = self.registry.registration(info.identity)
+        assert reg is not None
+        if change == "added":
+            log.info(f"Client connected: {info.identity} ({info.client_type}) from {info.address}")
+            await self.deliver(
+                self.rooms.ensure_personal_room(info.identity, info.client_id, info.client_type)
+            )
+            self.bus.publish(ev.ClientConnected(reg.entry()))
+        elif change == "updated":
+            self.bus.publish(ev.ClientUpdated(reg.entry()))
+        if change is not None:
+            await self.broadcast_client_list()
+
+    async def socket_closed(self, sid: str) -> None:
+        request = self.pairing.by_sid(sid)
+        if request is not None:
+            await self._end_request(request, "disconnected", message=None)
+        info, change = self.registry.remove(sid)
+        if info is None or change is None:
+            return
+        reg = self.registry.registration(info.identity)
+        if change == "removed":
+            log.info(f"Client disconnected: {info.identity}")
+            self.bus.publish(ev.ClientDisconnected({**_entry_of(info), "namespaces": []}))
+        elif reg is not None:
+            self.bus.publish(ev.ClientUpdated(reg.entry()))
+        await self.broadcast_client_list()
+
+    async def disconnect_identity(self, identity: str) -> int:
+        """Desktop "Disconnect": close every socket of an identity. Returns how many."""
+        sids = self.registry.sids_of_identity(identity)
+        for sid in sids:
+            info = self.registry.socket(sid)
+            if info is not None:
+                await self.gateway.disconnect(sid, info.namespace)
+        return len(sids)
+
+    # --- keys and trust (§4.4, §4.5, §4.10) ----------------------------------------------------
+    async def generate_key(self, client_id: str, *, spare_sid: str | None = None) -> str:
+        """Give `client_id` a new key; returns the plaintext (shown once by the caller).
+
+        An existing key is revoked: the clientId's live sockets, except `spare_sid`, are
+        dropped after the caller's answer has gone out (they are scheduled, not awaited).
+        """
+        plaintext = new_key()
+        hashed = await asyncio.get_running_loop().run_in_executor(None, hash_key, plaintext)
+        had_key = self.keys.has_key(client_id)
+        self.keys.put_hash(client_id, hashed)
+        log.info(f"Key generated for {client_id}")
+        self.bus.publish(ev.KeyGenerated(client_id))
+        if had_key:
+            self.spawn(self._drop_client_sockets(client_id, spare_sid=spare_sid))
+        return plaintext
+
+    async def revoke_key(self, client_id: str) -> bool:
+        """Delete the key; drops the clientId's live sockets. False if it had none."""
+        if not self.keys.remove(client_id):
+            return False
+        log.info(f"Key revoked for {client_id}")
+        self.bus.publish(ev.KeyRevoked(client_id))
+        self.spawn(self._drop_client_sockets(client_id, spare_sid=None))
+        return True
+
+    async def trust_client(
+        self, client_id: str, *, client_type: str | None = None, desc: str | None = None
+    ) -> None:
+        self.trust.trust(client_id, client_type=client_type, desc=desc)
+        log.info(f"Client trusted: {client_id}")
+        self.bus.publish(ev.TrustChanged(client_id, True))
+
+    async def untrust_client(self, client_id: str) -> None:
+        """§3.2: isTrust false in every file naming it, and its key revoked."""
+        self.trust.untrust(client_id)
+        log.info(f"Client untrusted: {client_id}")
+        self.bus.publish(ev.TrustChanged(client_id, False))
+        await self.revoke_key(client_id)
+
+    async def _drop_client_sockets(self, client_id: str, *, spare_sid: str | None) -> None:
+        for info in self.registry.sids_of_client(client_id):
+            if info.sid == spare_sid or info.pending_room is not None:
+                continue
+            await self.emit_error(info.sid, info.namespace, err.KEY_REVOKED)
+            await self.gateway.disconnect(info.sid, info.namespace)
+
+    # --- pairing (§4.7) ------------------------------------------------------------------------
+    async def approve_request(self, room_id: str) -> str | None:
+        """Approve a pending 'getKey' request; returns its clientId, None if unknown."""
+        request = self.pairing.pop(room_id)
+        if request is None:
+            return None
+        self.trust.trust(request.client_id, client_type=request.client_type)
+        self.bus.publish(ev.TrustChanged(request.client_id, True))
+        key = await self.generate_key(request.client_id, spare_sid=request.sid)
+        info = self.registry.socket(request.sid)
+        log.info(f"Key request approved: {request.client_id}")
+        self.bus.publish(ev.PairingResolved(request.view(), "approved"))
+        await self.broadcast_key_requests()
+        if info is None:  # the socket left while the key was being hashed
+            return request.client_id
+        info.is_admin = info.is_monitor and self.trust.is_admin_capable(info.client_id)
+        info.issued_key = key
+        await self.emit_to(
+            [info.sid],
+            info.namespace,
+            names.GET_CLIENT_KEY,
+            {"type": "GET_CLIENT_KEY", "key": key, "clientId": request.client_id},
+        )
+        for ack in request.held_acks:
+            ack({"status": "ok", "key": key})
+        await self.register(info)
+        return request.client_id
+
+    async def deny_request(self, room_id: str) -> str | None:
+        request = self.pairing.get(room_id)
+        if request is None:
+            return None
+        self.throttle.record_failure(request.address, request.client_id)
+        await self._end_request(request, "denied", message=err.KEY_REQUEST_DENIED)
+        return request.client_id
+
+    async def expire_request(self, room_id: str) -> None:
+        request = self.pairing.get(room_id)
+        if request is not None:
+            await self._end_request(request, "expired", message=err.KEY_REQUEST_EXPIRED)
+
+    async def _end_request(
+        self, request: PendingRequest, outcome: Any, *, message: str | None
+    ) -> None:
+        """Deny, expire, supersede or forget a request; the socket is dropped if `message`."""
+        self.pairing.pop(request.room_id)
+        log.info(f"Key request {outcome}: {request.client_id}")
+        if message is not None:
+            for ack in request.held_acks:
+                ack({"status": "error", "message": message})
+            await self.emit_error(request.sid, request.namespace, message)
+            self.registry.remove(request.sid)
+            await self.gateway.disconnect(request.sid, request.namespace)
+        self.bus.publish(ev.PairingResolved(request.view(), outcome))
+        await self.broadcast_key_requests()
+
+
+def _entry_of(info: SocketInfo) -> dict[str, Any]:
+    return {
+        "clientId": info.client_id,
+        "identity": info.identity,
+        "clientType": info.client_type,
+        "desc": info.desc,
+        "connectedAt": info.connected_at,
+    }

@@ -1,0 +1,122 @@
+"""The core's event stream: what happened, for the GUI, the CLI and the tests.
+
+Subscribers are plain callables invoked synchronously on the server's event loop, in publish
+order. They must be quick and must not raise (a raising subscriber is logged and skipped):
+the desktop app's subscriber only puts the event on a thread-safe queue.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+log = logging.getLogger("newage.events")
+
+
+@dataclass(frozen=True)
+class ClientConnected:
+    """An identity registered (its first accepted socket) or gained a namespace."""
+
+    entry: dict[str, Any]  # a client list entry (PROTOCOL.md §5), never a key
+
+
+@dataclass(frozen=True)
+class ClientDisconnected:
+    """An identity lost its last accepted socket."""
+
+    entry: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ClientUpdated:
+    """A registered identity's entry changed (namespaces, desc)."""
+
+    entry: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class KeyGenerated:
+    client_id: str  # the plaintext key is never part of an event
+
+
+@dataclass(frozen=True)
+class KeyRevoked:
+    client_id: str
+
+
+@dataclass(frozen=True)
+class TrustChanged:
+    client_id: str
+    trusted: bool
+
+
+@dataclass(frozen=True)
+class PairingRequested:
+    request: dict[str, Any]  # the admin view of a pending request (§4.7 step 3)
+
+
+@dataclass(frozen=True)
+class PairingResolved:
+    request: dict[str, Any]
+    outcome: Literal["approved", "denied", "expired", "superseded", "disconnected"]
+
+
+@dataclass(frozen=True)
+class RoomChanged:
+    room_name: str
+
+
+@dataclass(frozen=True)
+class AuthFailed:
+    client_id: str
+    address: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ServerStateChanged:
+    state: Literal["starting", "running", "stopping", "stopped", "error"]
+    detail: str = ""
+
+
+CoreEvent = (
+    ClientConnected
+    | ClientDisconnected
+    | ClientUpdated
+    | KeyGenerated
+    | KeyRevoked
+    | TrustChanged
+    | PairingRequested
+    | PairingResolved
+    | RoomChanged
+    | AuthFailed
+    | ServerStateChanged
+)
+
+Subscriber = Callable[[CoreEvent], None]
+
+
+class EventBus:
+    """Synchronous fan-out of core events to subscribers."""
+
+    def __init__(self) -> None:
+        self._subscribers: list[Subscriber] = []
+
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        """Add a subscriber; returns a function that removes it again."""
+        self._subscribers.append(subscriber)
+
+        def unsubscribe() -> None:
+            if subscriber in self._subscribers:
+                self._subscribers.remove(subscriber)
+
+        return unsubscribe
+
+    def publish(self, event: CoreEvent) -> None:
+        for subscriber in list(self._subscribers):
+            try:
+                subscriber(event)
+            except Exception:
+                log.exception("event subscriber %r failed on %s", subscriber, type(event).__name__)

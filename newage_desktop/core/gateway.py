@@ -1,0 +1,28 @@
+"""What the core needs from a transport: send to sockets, drop sockets.
+
+The core decides *who* gets *what*; the transport (python-socketio today) only delivers. Tests
+use an in-memory gateway that records the calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+
+class Gateway(Protocol):
+    async def emit(self, sids: Iterable[str], namespace: str, event: str, data: Any) -> None:
+        """Send one event to each of `sids` (all in `namespace`), in call order per socket."""
+
+    async def disconnect(self, sid: str, namespace: str) -> None:
+        """Close one namespace socket from the server side (`io server disconnect`)."""
+
+
+class NullGateway:
+    """Used before a transport is attached (e.g. the command-line admin): delivers nothing."""
+
+    async def emit(self, sids: Iterable[str], namespace: str, event: str, data: Any) -> None:
+        return None
+
+    async def disconnect(self, sid: str, namespace: str) -> None:
+        return None
