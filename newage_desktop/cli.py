@@ -1,0 +1,163 @@
+"""Command line: run the server (window or headless) and administer keys and trust.
+
+The admin commands work on the data directory's files. A running server picks their changes up
+by itself: it checks `keys/clients.json` and `settings/` every second, and drops the live sockets
+of a clientId whose key was revoked or replaced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Sequence
+
+from newage_desktop import __version__
+from newage_desktop.core.app import Core
+from newage_desktop.core.datadir import DataDir, resolve_data_dir
+from newage_desktop.core.jsonfiles import CorruptFileError
+from newage_desktop.core.roomstore import CorruptDatabaseError
+from newage_desktop.protocol.validation import is_valid_client_id
+
+PICKED_UP = "A running server picks this up within a second; no restart needed."
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="data directory (default: $NEWAGE_DATA_DIR, else the per-user app data folder); "
+        "an upstream SillyTavern-NewAge server/ folder works as it is",
+    )
+    parser = argparse.ArgumentParser(
+        prog="newage-desktop",
+        description="NewAge Desktop: a SillyTavern-NewAge relay server.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--headless", action="store_true", help="run the server without a window")
+    parser.add_argument("--host", help="listen address for this run (setting bindAddress)")
+    parser.add_argument("--port", type=int, help="port for this run (setting serverPort)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    keys = sub.add_parser("keys", parents=[common], help="list, generate or revoke client keys")
+    keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    keys_sub.add_parser("list", parents=[common], help="trusted clients and key state (no keys)")
+    gen = keys_sub.add_parser(
+        "generate", parents=[common], help="new key for CLIENT_ID; prints it once"
+    )
+    gen.add_argument("client_id", metavar="CLIENT_ID")
+    rev = keys_sub.add_parser("revoke", parents=[common], help="delete the key of CLIENT_ID")
+    rev.add_argument("client_id", metavar="CLIENT_ID")
+
+    trust = sub.add_parser("trust", parents=[common], help="trust CLIENT_ID (a trust file)")
+    trust.add_argument("client_id", metavar="CLIENT_ID")
+    trust.add_argument("--monitor", action="store_true", help="may connect as admin (monitor)")
+    trust.add_argument("--desc", help="description stored in the trust file")
+    untrust = sub.add_parser("untrust", parents=[common], help="untrust CLIENT_ID, revoke its key")
+    untrust.add_argument("client_id", metavar="CLIENT_ID")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    datadir = DataDir(resolve_data_dir(getattr(args, "data_dir", None), os.environ))
+    try:
+        if args.command is None:
+            return _run(args, datadir)
+        return asyncio.run(_admin(args, datadir))
+    except (CorruptFileError, CorruptDatabaseError) as exc:
+        print(f"newage-desktop: cannot start: {exc}", file=sys.stderr)
+        print(
+            "The file was left untouched. Fix it, or move it aside to start fresh.", file=sys.stderr
+        )
+        return 2
+
+
+def _run(args: argparse.Namespace, datadir: DataDir) -> int:
+    if not args.headless:
+        print(
+            "newage-desktop: the desktop window is not part of this build yet; running headless.",
+            file=sys.stderr,
+        )
+    from newage_desktop.headless import run_headless
+
+    return run_headless(datadir, host=args.host, port=args.port)
+
+
+async def _admin(args: argparse.Namespace, datadir: DataDir) -> int:
+    client_id: str | None = getattr(args, "client_id", None)
+    if client_id is not None and not is_valid_client_id(client_id):
+        print(f"newage-desktop: invalid clientId: {client_id!r}", file=sys.stderr)
+        return 2
+    core = Core(datadir)
+    for warning in core.open():
+        print(f"warning: {warning}", file=sys.stderr)
+    try:
+        return await _admin_command(core, args, client_id)
+    finally:
+        core.close()
+
+
+async def _admin_command(core: Core, args: argparse.Namespace, client_id: str | None) -> int:
+    if args.command == "keys" and args.keys_command == "list":
+        states = core.key_states()
+        if not states:
+            print("No trusted clients and no keys.", file=sys.stderr)
+        print(f"{'CLIENT ID':<32} {'TRUSTED':<8} {'KEY':<5} {'ADMIN':<6} DESCRIPTION")
+        for s in states:
+            print(
+                f"{s.client_id:<32} {'yes' if s.trusted else 'no':<8} "
+                f"{'yes' if s.has_key else 'no':<5} {'yes' if s.admin_capable else 'no':<6} "
+                f"{s.desc or ''}"
+            )
+        return 0
+    assert client_id is not None
+    if args.command == "keys" and args.keys_command == "generate":
+        key = await core.generate_key(client_id)
+        print(key)
+        print(
+            f"This is the only time the key of {client_id} is shown; store it now. "
+            "Any previous key no longer works. " + PICKED_UP,
+            file=sys.stderr,
+        )
+        if not core.trust.is_trusted(client_id):
+            print(
+                f"Note: {client_id} is not trusted, so the key is refused until you run "
+                f"'newage-desktop trust {client_id}'.",
+                file=sys.stderr,
+            )
+        return 0
+    if args.command == "keys" and args.keys_command == "revoke":
+        if await core.revoke_key(client_id):
+            print(f"Key of {client_id} revoked. {PICKED_UP}", file=sys.stderr)
+            return 0
+        print(f"{client_id} has no key.", file=sys.stderr)
+        return 1
+    if args.command == "trust":
+        await core.trust_client(
+            client_id, client_type="monitor" if args.monitor else None, desc=args.desc
+        )
+        has_key = core.keys.has_key(client_id)
+        hint = "" if has_key else f" It has no key yet: 'newage-desktop keys generate {client_id}'."
+        print(f"{client_id} is trusted.{hint} {PICKED_UP}", file=sys.stderr)
+        return 0
+    if args.command == "untrust":
+        await core.untrust_client(client_id)
+        print(
+            f"{client_id} is no longer trusted and its key is revoked. {PICKED_UP}", file=sys.stderr
+        )
+        return 0
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+def install_stop_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        # Windows has no loop signal handlers: SIGINT arrives as KeyboardInterrupt there.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)

@@ -1,0 +1,74 @@
+"""`/rooms` (PROTOCOL.md §6.5): chat rooms and their members."""
+
+from __future__ import annotations
+
+from newage_desktop.core.rooms import RoomResult, member_identity, target_identity
+from newage_desktop.protocol import events as names
+from newage_desktop.transport.dispatch import Answer, Call, EventSpec, Namespace
+
+
+async def _done(call: Call, result: RoomResult) -> Answer:
+    await call.core.deliver(result)
+    return result.ack
+
+
+async def get_rooms(call: Call) -> Answer:
+    return call.core.rooms.get_rooms().ack
+
+
+async def get_room_info(call: Call) -> Answer:
+    return call.core.rooms.room_info(call.payload.get("roomName")).ack
+
+
+async def get_clients_in_room(call: Call) -> Answer:
+    registry = call.core.registry
+    return call.core.rooms.clients_in_room(call.payload.get("roomName"), registry.is_registered).ack
+
+
+async def create_room(call: Call) -> Answer:
+    rooms = call.core.rooms
+    return await _done(
+        call, rooms.create_room(call.payload.get("roomName"), creator=call.socket.identity)
+    )
+
+
+async def delete_room(call: Call) -> Answer:
+    result = call.core.rooms.delete_room(
+        call.payload.get("roomName"), is_registered=call.core.registry.is_registered
+    )
+    return await _done(call, result)
+
+
+async def add_client_to_room(call: Call) -> Answer:
+    p = call.payload
+    result = call.core.rooms.add_client(p.get("roomName"), member_identity(p), p.get("role"))
+    return await _done(call, result)
+
+
+async def remove_client_from_room(call: Call) -> Answer:
+    p = call.payload
+    return await _done(call, call.core.rooms.remove_client(p.get("roomName"), member_identity(p)))
+
+
+async def set_member_role(call: Call) -> Answer:
+    p = call.payload
+    result = call.core.rooms.set_member_role(p.get("roomName"), target_identity(p), p.get("role"))
+    return await _done(call, result)
+
+
+async def kick_member(call: Call) -> Answer:
+    p = call.payload
+    return await _done(call, call.core.rooms.kick_member(p.get("roomName"), target_identity(p)))
+
+
+EVENTS: Namespace = {
+    names.GET_ROOMS: EventSpec(get_rooms, reads_only=True),
+    names.GET_ROOM_INFO: EventSpec(get_room_info, reads_only=True),
+    names.GET_CLIENTS_IN_ROOM: EventSpec(get_clients_in_room, reads_only=True),
+    names.CREATE_ROOM: EventSpec(create_room, admin=True),
+    names.DELETE_ROOM: EventSpec(delete_room, admin=True),
+    names.ADD_CLIENT_TO_ROOM: EventSpec(add_client_to_room, admin=True),
+    names.REMOVE_CLIENT_FROM_ROOM: EventSpec(remove_client_from_room, admin=True),
+    names.SET_MEMBER_ROLE: EventSpec(set_member_role, admin=True),
+    names.KICK_MEMBER: EventSpec(kick_member, admin=True),
+}

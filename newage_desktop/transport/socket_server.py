@@ -1,0 +1,207 @@
+"""python-socketio `AsyncServer` adapted to the protocol's connect and dispatch rules.
+
+Three library behaviours do not fit PROTOCOL.md, so they are overridden here:
+- unknown namespaces must be refused with `Invalid namespace` (the library says `Unable to
+  connect`), and admission may wait for bcrypt without holding up the Engine.IO connection's other
+  namespaces (§2.3): `_handle_connect` runs admission in a task;
+- handlers must know whether the client asked for an ack, and must answer with exactly one
+  argument or with an `ERROR` event (§2.2): `_handle_event` dispatches through namespace tables;
+- events must start in arrival order per socket (§2.3): `async_handlers=False`, with waiting
+  handlers moved to tasks by the dispatcher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import socketio
+from socketio import packet
+
+from newage_desktop.core.admission import (
+    Handshake,
+    Refused,
+    admit,
+    after_connect,
+)
+from newage_desktop.core.app import Core
+from newage_desktop.protocol import errors as err
+from newage_desktop.protocol import events as names
+from newage_desktop.protocol.validation import PayloadError, payload_object
+from newage_desktop.transport.dispatch import Answer, Call, EventSpec, Namespace, error
+
+log = logging.getLogger("newage")
+
+
+def _refusal(reason: str) -> dict[str, Any]:
+    # What ConnectionRefusedError(reason, {...}).error_args gives; socket.io-client turns it
+    # into err.message / err.data.
+    return {"message": reason, "data": {"type": "ERROR", "message": reason}}
+
+
+class RelaySocketServer(socketio.AsyncServer):  # type: ignore[misc]
+    def __init__(self, core: Core, namespaces: Mapping[str, Namespace], **kwargs: Any) -> None:
+        super().__init__(async_mode="aiohttp", async_handlers=False, namespaces="*", **kwargs)
+        self.core = core
+        self.tables = dict(namespaces)
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.on("disconnect", self._on_disconnect, namespace="*")
+
+    # --- gateway for the core ------------------------------------------------------------------
+    async def emit_to(self, sids: Iterable[str], namespace: str, event: str, data: Any) -> None:
+        for sid in sids:
+            await self.emit(event, data, to=sid, namespace=namespace)
+
+    async def drop(self, sid: str, namespace: str) -> None:
+        await self.disconnect(sid, namespace=namespace)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- connect -------------------------------------------------------------------------------
+    async def _handle_connect(self, eio_sid: str, namespace: str | None, data: Any) -> None:
+        namespace = namespace or "/"
+        if namespace not in self.tables:
+            await self._send_packet(
+                eio_sid,
+                self.packet_class(
+                    packet.CONNECT_ERROR, data=_refusal(err.INVALID_NAMESPACE), namespace=namespace
+                ),
+            )
+            return
+        sid = await self.manager.pre_connect(eio_sid, namespace)
+        self._spawn(self._admit(eio_sid, namespace, sid, data))
+
+    async def _admit(self, eio_sid: str, namespace: str, sid: str, auth: Any) -> None:
+        environ = self.environ.get(eio_sid)
+        if environ is None:
+            await self.manager.disconnect(sid, namespace, ignore_queue=True)
+            return
+        request = environ.get("aiohttp.request")
+        peer = request.transport.get_extra_info("peername") if request is not None else None
+        address = str(peer[0]) if peer else str(environ.get("REMOTE_ADDR", ""))
+        handshake = Handshake(sid, namespace, auth, address, environ.get("HTTP_ORIGIN"))
+        try:
+            admission = await admit(self.core, handshake)
+        except Exception:
+            log.exception("admission failed")
+            admission = Refused(err.INTERNAL_ERROR)
+        if eio_sid not in self.environ:  # the Engine.IO connection closed meanwhile
+            if not isinstance(admission, Refused):
+                await self.core.socket_closed(sid)
+            await self.manager.disconnect(sid, namespace, ignore_queue=True)
+            return
+        if isinstance(admission, Refused):
+            log.info(f"Connection to {namespace} refused: {admission.reason}")
+            await self._send_packet(
+                eio_sid,
+                self.packet_class(
+                    packet.CONNECT_ERROR, data=_refusal(admission.reason), namespace=namespace
+                ),
+            )
+            await self.manager.disconnect(sid, namespace, ignore_queue=True)
+            return
+        await self._send_packet(
+            eio_sid, self.packet_class(packet.CONNECT, {"sid": sid}, namespace=namespace)
+        )
+        await self.manager.connect(sid, namespace)
+        await after_connect(self.core, admission)
+
+    async def _on_disconnect(self, namespace: str, sid: str, reason: Any = None) -> None:
+        await self.core.socket_closed(sid)
+
+    # --- events --------------------------------------------------------------------------------
+    async def _handle_event(
+        self, eio_sid: str, namespace: str | None, ack_id: int | None, data: list[Any]
+    ) -> None:
+        namespace = namespace or "/"
+        sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
+        if sid is None or not self.manager.is_connected(sid, namespace):
+            return
+        if not data or not isinstance(data[0], str):
+            return  # §2.2 rule 5: a non-string event name is ignored, the connection stays
+        event, args = data[0], list(data[1:])
+        wants_ack = ack_id is not None
+
+        async def answer(value: Answer) -> None:
+            if wants_ack:
+                await self._send_packet(
+                    eio_sid,
+                    self.packet_class(packet.ACK, namespace=namespace, id=ack_id, data=[value]),
+                )
+
+        info = self.core.registry.socket(sid)
+        if info is None:
+            await answer(error(err.INTERNAL_ERROR))
+            return
+        if event == names.CLIENT_DISCONNECTED:
+            await self.disconnect(sid, namespace=namespace)
+            return
+        if info.pending_room is not None:
+            await self._pending_event(info.pending_room, namespace, event, wants_ack, answer)
+            return
+
+        spec = self.tables[namespace].get(event)
+        if spec is None:
+            await answer(error(err.UNKNOWN_EVENT))
+            return
+        if spec.reads_only and not wants_ack:
+            return
+        try:
+            payload = {} if spec.any_payload else payload_object(args[0] if args else None)
+        except PayloadError as exc:
+            await self._respond(info.sid, namespace, spec, wants_ack, answer, error(str(exc)))
+            return
+        if spec.admin and not info.is_admin:
+            await self._respond(
+                info.sid, namespace, spec, wants_ack, answer, error(err.UNAUTHORIZED)
+            )
+            return
+        call = Call(self.core, info, event, payload, args, wants_ack)
+        if spec.waits:
+            self._spawn(self._run(call, spec, answer))
+        else:
+            await self._run(call, spec, answer)
+
+    async def _run(self, call: Call, spec: EventSpec, answer: Any) -> None:
+        try:
+            result = await spec.handler(call)
+        except Exception:
+            log.exception(f"handler of {call.event} on {call.namespace} failed")
+            result = error(err.INTERNAL_ERROR)
+        await self._respond(call.sid, call.namespace, spec, call.wants_ack, answer, result)
+
+    async def _respond(
+        self,
+        sid: str,
+        namespace: str,
+        spec: EventSpec,
+        wants_ack: bool,
+        answer: Any,
+        result: Answer,
+    ) -> None:
+        if wants_ack:
+            await answer(result)
+        elif result.get("status") == "error" and not spec.reads_only and "message" in result:
+            # §2.2 rule 3: a failed change without an ack is reported as an ERROR event.
+            await self.core.emit_error(sid, namespace, str(result["message"]))
+
+    async def _pending_event(
+        self, room_id: str, namespace: str, event: str, wants_ack: bool, answer: Any
+    ) -> None:
+        """§4.7 step 4: a pending socket may only wait; IDENTIFY_SILLYTAVERN is held."""
+        if not wants_ack:
+            return
+        request = self.core.pairing.get(room_id)
+        if (
+            request is not None
+            and event == names.IDENTIFY_SILLYTAVERN
+            and namespace == names.NS_SILLYTAVERN
+        ):
+            request.held_acks.append(lambda value: self._spawn(answer(value)))
+            return
+        await answer(error(err.KEY_REQUEST_PENDING))
