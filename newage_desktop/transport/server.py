@@ -79,8 +79,6 @@ class RelayServer:
         for warning in core.open():
             log.warning(warning)
         settings = core.settings
-        if settings.network_safe:
-            log.warning("networkSafe is ON: authentication is disabled on every namespace")
         cors: Any = settings.cors_allowed_origins
         sio = RelaySocketServer(
             core,
@@ -116,8 +114,14 @@ class RelayServer:
         self._runner = runner
         self._sio = sio
         self._poller = asyncio.get_running_loop().create_task(self._poll_files())
-        log.info(f"NewAge Desktop server listening on {self.url}")
         core.bus.publish(ev.ServerStateChanged("running", self.url))
+
+    def announce(self) -> None:
+        """Log where the server listens (called once logging to files is set up)."""
+        log.info(f"Data directory: {self.core.datadir.root}")
+        log.info(f"NewAge Desktop server listening on {self.url}")
+        if self.core.settings.network_safe:
+            log.warning("networkSafe is ON: authentication is disabled on every namespace")
 
     async def _poll_files(self) -> None:
         while True:
