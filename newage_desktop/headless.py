@@ -40,6 +40,7 @@ async def _serve(datadir: DataDir, host: str | None, port: int | None) -> int:
     logs: LogControl = setup_logging(
         datadir.logs_dir, console=True, debug=server.core.settings.debug_mode
     )
+    server.core.on_debug_mode = logs.set_debug  # the /debug toggle (§6.9)
     try:
         server.announce()
         print("Press Ctrl+C to stop.", file=sys.stderr)

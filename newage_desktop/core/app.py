@@ -18,14 +18,18 @@ from typing import Any
 from newage_desktop import __version__
 from newage_desktop.core import events as ev
 from newage_desktop.core.clock import iso_utc
+from newage_desktop.core.context import ContextPusher
 from newage_desktop.core.datadir import DataDir
 from newage_desktop.core.gateway import Gateway, NullGateway
+from newage_desktop.core.history import History
 from newage_desktop.core.keys import KeyStore, hash_key, new_key
 from newage_desktop.core.pairing import PairingBook, PendingRequest
 from newage_desktop.core.registry import Registry, SocketInfo
+from newage_desktop.core.relay import LlmRelay
 from newage_desktop.core.rooms import Notice, RoomResult, RoomService
 from newage_desktop.core.roomstore import RoomStore
 from newage_desktop.core.settings import Settings, SettingsStore
+from newage_desktop.core.staticfiles import StaticMounts
 from newage_desktop.core.throttle import FailureThrottle
 from newage_desktop.core.trust import TrustStore
 from newage_desktop.protocol import errors as err
@@ -67,9 +71,21 @@ class Core:
         self.started_at = clock()
         self.shutting_down = False
         self.key_last_used: dict[str, str] = {}
+        # Monotonic counters for live statistics: events received, chunks relayed to sockets.
+        self.counters: dict[str, int] = {"eventsIn": 0, "chunksIn": 0, "chunksOut": 0}
         self._store: RoomStore | None = None
         self._rooms: RoomService | None = None
+        self._relay: LlmRelay | None = None
+        self._context: ContextPusher | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        # Folders served over HTTP (§10); `addStaticResources` adds to it while running.
+        self.static_mounts = StaticMounts(datadir.root)
+        # Debug mode (§6.9): starts as setting `debugMode`; `on_debug_mode` lets the log
+        # set-up follow the toggle (headless: LogControl.set_debug).
+        self.debug_mode = False
+        self.on_debug_mode: Callable[[bool], None] | None = None
+        # Where the transport really listens (`--host`/`--port` may override the settings).
+        self.listen_address: tuple[str, int] | None = None
 
     # --- lifecycle -----------------------------------------------------------------------------
     def open(self) -> list[str]:
@@ -88,8 +104,19 @@ class Core:
             new_id=lambda: str(uuid.uuid4()),
             default_mode=lambda: self.settings.default_room_message_request_mode,
         )
+        self._relay = LlmRelay(self, History(self._store, now=self.now))
+        self._context = ContextPusher(self, self._relay)
         self.started_at = self.clock()
+        self.debug_mode = self.settings.debug_mode
         return warnings
+
+    def start_background(self) -> None:
+        """Timers of a running server (request and receiver time-outs). Needs the loop."""
+        self.relay.start()
+
+    async def stop_background(self) -> None:
+        if self._relay is not None:
+            await self._relay.stop()
 
     def close(self) -> None:
         for request in self.pairing.all():
@@ -112,8 +139,25 @@ class Core:
         assert self._rooms is not None, "Core.open() first"
         return self._rooms
 
+    @property
+    def relay(self) -> LlmRelay:
+        assert self._relay is not None, "Core.open() first"
+        return self._relay
+
+    @property
+    def context(self) -> ContextPusher:
+        assert self._context is not None, "Core.open() first"
+        return self._context
+
     def now(self) -> str:
         return iso_utc(self.clock())
+
+    def set_debug_mode(self, on: bool) -> None:
+        """Switch debug entries in combined.log (§6.9); not written back to the settings."""
+        self.debug_mode = on
+        if self.on_debug_mode is not None:
+            self.on_debug_mode(on)
+        log.info(f"Debug mode {'enabled' if on else 'disabled'}")
 
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
         """Run `coro` after the current handler; keeps a reference so it is not collected."""
@@ -194,12 +238,25 @@ class Core:
             self.bus.publish(ev.RoomChanged(room))
 
     async def deliver_notice(self, notice: Notice) -> None:
-        sids: list[str] = []
-        for identity in notice.identities:
-            for sid in self.registry.sids_of_identity(identity, notice.namespace):
-                if sid not in sids:
-                    sids.append(sid)
+        if notice.chat_room is not None:  # chat events also reach extensions and watchers
+            sids = self.relay.chat_recipients(notice.chat_room, notice.identities)
+        else:
+            sids = []
+            for identity in notice.identities:
+                for sid in self.registry.sids_of_identity(identity, notice.namespace):
+                    if sid not in sids:
+                        sids.append(sid)
         await self.emit_to(sids, notice.namespace, notice.event, notice.payload)
+
+    async def send(
+        self,
+        sid: str,
+        namespace: str,
+        event: str,
+        args: list[Any],
+        on_ack: Callable[..., None] | None = None,
+    ) -> None:
+        await self.gateway.send(sid, namespace, event, args, on_ack)
 
     async def broadcast_client_list(self) -> None:
         """§5: both event names, to every /clients socket."""
@@ -238,8 +295,17 @@ class Core:
         request = self.pairing.by_sid(sid)
         if request is not None:
             await self._end_request(request, "disconnected", message=None)
+        was_available = self.registry.available_extensions()
         info, change = self.registry.remove(sid)
-        if info is None or change is None:
+        if info is None:
+            return
+        if self._relay is not None and info.pending_room is None:
+            gone = info.identity in was_available and info.identity not in (
+                self.registry.available_extensions()
+            )
+            await self._relay.socket_closed(info, gone)
+            self.context.socket_closed(sid)
+        if change is None:
             return
         reg = self.registry.registration(info.identity)
         if change == "removed":

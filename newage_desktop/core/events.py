@@ -81,6 +81,51 @@ class ServerStateChanged:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class LlmRequestStarted:
+    request_id: str
+    room: str
+    requester: str
+    targets: list[str]
+    text: str
+
+
+@dataclass(frozen=True)
+class LlmChunk:
+    """Text appended to an output, in order, as it is relayed."""
+
+    request_id: str
+    output_id: str
+    extension: str
+    text: str
+
+
+@dataclass(frozen=True)
+class LlmResponseRecorded:
+    """The stored response of an output was created or updated: its whole text so far."""
+
+    request_id: str
+    output_id: str
+    extension: str
+    text: str
+
+
+@dataclass(frozen=True)
+class LlmRequestEnded:
+    request_id: str
+    status: Literal["completed", "failed"] | str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class LogRecorded:
+    """A log line of the `newage` logger (for the log view); keys are never logged."""
+
+    time: float
+    level: str  # error | warn | info | debug
+    message: str
+
+
 CoreEvent = (
     ClientConnected
     | ClientDisconnected
@@ -93,6 +138,11 @@ CoreEvent = (
     | RoomChanged
     | AuthFailed
     | ServerStateChanged
+    | LlmRequestStarted
+    | LlmChunk
+    | LlmResponseRecorded
+    | LlmRequestEnded
+    | LogRecorded
 )
 
 Subscriber = Callable[[CoreEvent], None]

@@ -6,7 +6,7 @@ use an in-memory gateway that records the calls.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 
@@ -17,6 +17,16 @@ class Gateway(Protocol):
     async def disconnect(self, sid: str, namespace: str) -> None:
         """Close one namespace socket from the server side (`io server disconnect`)."""
 
+    async def send(
+        self,
+        sid: str,
+        namespace: str,
+        event: str,
+        args: list[Any],
+        on_ack: Callable[..., None] | None = None,
+    ) -> None:
+        """One event with several arguments to one socket; `on_ack` gets the ack's arguments."""
+
 
 class NullGateway:
     """Used before a transport is attached (e.g. the command-line admin): delivers nothing."""
@@ -25,4 +35,14 @@ class NullGateway:
         return None
 
     async def disconnect(self, sid: str, namespace: str) -> None:
+        return None
+
+    async def send(
+        self,
+        sid: str,
+        namespace: str,
+        event: str,
+        args: list[Any],
+        on_ack: Callable[..., None] | None = None,
+    ) -> None:
         return None

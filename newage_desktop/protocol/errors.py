@@ -51,3 +51,33 @@ FAILED_TO_ADD: Final = "Failed to add client to room"
 FAILED_TO_REMOVE: Final = "Failed to remove client from room"
 FAILED_TO_SET_ROLE: Final = "Failed to set member role"
 FAILED_TO_KICK: Final = "Failed to kick member"
+
+# --- function calls (§9) -------------------------------------------------------------------------
+INVALID_FUNCTION_CALL: Final = "Invalid function call."
+FUNCTION_CALL_TIMED_OUT: Final = "Function call timed out."
+UNKNOWN_FUNCTION_ERROR: Final = "An unknown error occurred."
+PATH_OUTSIDE: Final = "Access denied: Path is outside the server directory."
+FILE_RESTRICTED: Final = "Access denied: File is restricted."
+ONLY_JSON: Final = "Access denied: Only .json files are allowed."
+ONLY_ADMINS_WRITE_SETTINGS: Final = "Access denied: Only administrators may write settings."
+DATA_NOT_OBJECT: Final = "Data must be a JSON object."
+
+
+def function_not_found(name: str) -> str:
+    return f'Function "{name}" not found.'
+
+
+def target_not_connected(target: str) -> str:
+    return f"Target client {target} is not connected."
+
+
+def existing_not_object(path: str) -> str:
+    return f"Existing file is not a valid JSON object: {path}"
+
+
+# --- /debug (§6.9) -------------------------------------------------------------------------------
+INVALID_FILENAME: Final = "Invalid filename"
+INVALID_LEVEL: Final = "Invalid level Options"
+INVALID_PAGE: Final = "Invalid page number"
+INVALID_PAGE_SIZE: Final = "Invalid page size (must be between 1 and 100)"
+LOG_FILE_NOT_FOUND: Final = "Log file not found."

@@ -76,3 +76,12 @@ SERVER_STREAM_DATA: Final = "SERVER_STREAM_DATA"
 CLIENT_TYPE_MONITOR: Final = "monitor"
 EXTENSION_CLIENT_TYPES: Final = frozenset({"SillyTavern", "extension"})
 GET_KEY: Final = "getKey"
+
+# --- /function_call (§9) -------------------------------------------------------------------------
+FUNCTION_CALL: Final = "FUNCTION_CALL"
+
+# --- /debug (§6.9) -------------------------------------------------------------------------------
+TOGGLE_DEBUG_MODE: Final = "TOGGLE_DEBUG_MODE"
+DEBUG_MODE_CHANGED: Final = "DEBUG_MODE_CHANGED"
+SERVER_STATUS: Final = "SERVER_STATUS"
+READ_LOG: Final = "READ_LOG"

@@ -8,13 +8,14 @@ runs the handler. Handlers return the one dict the ack carries; they never raise
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from newage_desktop.core.app import Core
 from newage_desktop.core.registry import SocketInfo
 
-Answer = dict[str, Any]
+# The one argument of an ack: a dict everywhere, except socket.io-stream's string acks (§8).
+Answer = dict[str, Any] | str
 
 
 @dataclass
@@ -27,6 +28,8 @@ class Call:
     payload: dict[str, Any]  # §2.2 rule 1: `{}` for missing/null; other non-objects never get here
     args: list[Any]  # every data argument as sent (for events whose payload is not an object)
     wants_ack: bool
+    # Work that must follow the ack (§7.10 rule 1, §4.10): run once the answer is out.
+    after_ack: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
     def sid(self) -> str:
@@ -52,13 +55,16 @@ class EventSpec:
     admin: bool = False
     # The payload need not be an object (socket.io-stream control events).
     any_payload: bool = False
+    # Failures without an ack produce no ERROR event: the handler reports them itself, or the
+    # protocol says to ignore them silently (§2.2 rule 3, §7.5, §8).
+    silent: bool = False
 
 
-def ok(**fields: Any) -> Answer:
+def ok(**fields: Any) -> dict[str, Any]:
     return {"status": "ok", **fields}
 
 
-def error(message: str) -> Answer:
+def error(message: str) -> dict[str, Any]:
     return {"status": "error", "message": message}
 
 

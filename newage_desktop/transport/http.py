@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from newage_desktop.core.app import Core
+from newage_desktop.core.staticfiles import AddSlash, MountError, StaticFile
+
+log = logging.getLogger("newage")
 
 NOT_FOUND = "Not Found"
 
@@ -35,3 +39,35 @@ def add_routes(app: web.Application, core: Core) -> None:
         )
 
     app.router.add_get("/healthz", healthz)
+
+    mount_startup_resources(core)
+
+    async def static(request: web.Request) -> web.StreamResponse:
+        """Every GET/HEAD no other route took: the mount table decides (§9.3, §10)."""
+        target = core.static_mounts.lookup(request.path)
+        if isinstance(target, StaticFile):
+            return web.FileResponse(target.path, headers={"X-Content-Type-Options": "nosniff"})
+        if isinstance(target, AddSlash):
+            location = request.rel_url.with_path(request.path + "/").with_query(
+                request.rel_url.query
+            )
+            raise web.HTTPMovedPermanently(location=str(location))
+        raise web.HTTPNotFound()
+
+    # aiohttp cannot add routes to a running app, so mounts made later by addStaticResources
+    # go through this one catch-all. Routes are matched most specific path first, so it only
+    # competes with other routes registered exactly at "/" (e.g. `GET /`): keep it last.
+    app.router.add_get("/{tail:.*}", static)
+
+
+def mount_startup_resources(core: Core) -> None:
+    """Forget earlier `addStaticResources` mounts and mount setting `staticResources`."""
+    mounts = core.static_mounts
+    mounts.reset()
+    for url_prefix, folder in core.settings.static_resources.items():
+        try:
+            mounts.add(url_prefix, folder)
+        except MountError as exc:
+            log.warning(f"staticResources {url_prefix} -> {folder} not mounted: {exc}")
+        else:
+            log.info(f"Static resource mounted: {url_prefix} -> {folder}")

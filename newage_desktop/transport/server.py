@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import errno
 import logging
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from aiohttp import web
@@ -19,7 +20,15 @@ from newage_desktop.core.datadir import DataDir
 from newage_desktop.protocol import events as names
 from newage_desktop.transport import http
 from newage_desktop.transport.dispatch import Namespace
-from newage_desktop.transport.namespaces import auth, clients, rooms, sillytavern
+from newage_desktop.transport.namespaces import (
+    auth,
+    clients,
+    debug,
+    function_call,
+    llm,
+    rooms,
+    sillytavern,
+)
 from newage_desktop.transport.socket_server import RelaySocketServer
 
 log = logging.getLogger("newage")
@@ -32,10 +41,10 @@ NAMESPACE_TABLES: dict[str, Namespace] = {
     names.NS_AUTH: auth.EVENTS,
     names.NS_CLIENTS: clients.EVENTS,
     names.NS_ROOMS: rooms.EVENTS,
-    names.NS_LLM: {names.GET_SILLYTAVERN_EXTENSION: auth.EVENTS[names.GET_SILLYTAVERN_EXTENSION]},
+    names.NS_LLM: llm.EVENTS,
     names.NS_SILLYTAVERN: sillytavern.EVENTS,
-    names.NS_FUNCTION_CALL: {},
-    names.NS_DEBUG: {},
+    names.NS_FUNCTION_CALL: function_call.EVENTS,
+    names.NS_DEBUG: debug.EVENTS,
 }
 
 
@@ -44,14 +53,26 @@ class StartupError(Exception):
 
 
 class _SocketGateway:
+    """The core's Gateway, delivered by the socket server."""
+
     def __init__(self, sio: RelaySocketServer) -> None:
         self._sio = sio
 
-    async def emit(self, sids: Any, namespace: str, event: str, data: Any) -> None:
+    async def emit(self, sids: Iterable[str], namespace: str, event: str, data: Any) -> None:
         await self._sio.emit_to(sids, namespace, event, data)
 
     async def disconnect(self, sid: str, namespace: str) -> None:
         await self._sio.drop(sid, namespace)
+
+    async def send(
+        self,
+        sid: str,
+        namespace: str,
+        event: str,
+        args: list[Any],
+        on_ack: Callable[..., None] | None = None,
+    ) -> None:
+        await self._sio.send_event(sid, namespace, event, args, on_ack)
 
 
 class RelayServer:
@@ -95,7 +116,8 @@ class RelayServer:
         http.add_routes(app, core)
         self.host = self._host_override or settings.bind_address
         self.port = self._port_override if self._port_override is not None else settings.server_port
-        runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        # Long-polling requests would otherwise hold a stop for up to a minute.
+        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
         try:
@@ -111,9 +133,11 @@ class RelayServer:
             raise StartupError(f"Cannot listen on {self.host}:{self.port}: {exc.strerror}") from exc
         if self.port == 0:  # an ephemeral port was asked for (tests)
             self.port = int(runner.addresses[0][1])
+        core.listen_address = (self.host, self.port)
         self._runner = runner
         self._sio = sio
         self._poller = asyncio.get_running_loop().create_task(self._poll_files())
+        core.start_background()
         core.bus.publish(ev.ServerStateChanged("running", self.url))
 
     def announce(self) -> None:
@@ -142,6 +166,7 @@ class RelayServer:
             self._poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
+        await core.stop_background()
         with contextlib.suppress(Exception):
             await self._sio.shutdown()
         await self._runner.cleanup()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import socketio
@@ -30,6 +30,7 @@ from newage_desktop.core.app import Core
 from newage_desktop.protocol import errors as err
 from newage_desktop.protocol import events as names
 from newage_desktop.protocol.validation import PayloadError, payload_object
+from newage_desktop.transport import eio_fixes
 from newage_desktop.transport.dispatch import Answer, Call, EventSpec, Namespace, error
 
 log = logging.getLogger("newage")
@@ -44,15 +45,44 @@ def _refusal(reason: str) -> dict[str, Any]:
 class RelaySocketServer(socketio.AsyncServer):  # type: ignore[misc]
     def __init__(self, core: Core, namespaces: Mapping[str, Namespace], **kwargs: Any) -> None:
         super().__init__(async_mode="aiohttp", async_handlers=False, namespaces="*", **kwargs)
+        eio_fixes.install(self.eio)
         self.core = core
         self.tables = dict(namespaces)
         self._tasks: set[asyncio.Task[Any]] = set()
         self.on("disconnect", self._on_disconnect, namespace="*")
 
-    # --- gateway for the core ------------------------------------------------------------------
+    # --- the core's gateway (core.gateway.Gateway) ----------------------------------------------
+    # Direct sends: the library's emit() makes a task and an asyncio.wait per call even for one
+    # recipient; here a packet is encoded once and queued on each Engine.IO socket in order.
     async def emit_to(self, sids: Iterable[str], namespace: str, event: str, data: Any) -> None:
+        encoded: Any = None
         for sid in sids:
-            await self.emit(event, data, to=sid, namespace=namespace)
+            eio_sid = self.manager.eio_sid_from_sid(sid, namespace)
+            if eio_sid is None:
+                continue
+            if encoded is None:
+                encoded = self.packet_class(
+                    packet.EVENT, namespace=namespace, data=[event, data]
+                ).encode()
+                if not isinstance(encoded, list):
+                    encoded = [encoded]
+            for part in encoded:
+                await self.eio.send(eio_sid, part)
+
+    async def send_event(
+        self,
+        sid: str,
+        namespace: str,
+        event: str,
+        args: list[Any],
+        on_ack: Callable[..., None] | None = None,
+    ) -> None:
+        eio_sid = self.manager.eio_sid_from_sid(sid, namespace)
+        if eio_sid is None:
+            return
+        ack_id = self.manager._generate_ack_id(sid, on_ack) if on_ack is not None else None
+        pkt = self.packet_class(packet.EVENT, namespace=namespace, data=[event, *args], id=ack_id)
+        await self._send_packet(eio_sid, pkt)
 
     async def drop(self, sid: str, namespace: str) -> None:
         await self.disconnect(sid, namespace=namespace)
@@ -81,9 +111,10 @@ class RelaySocketServer(socketio.AsyncServer):  # type: ignore[misc]
         if environ is None:
             await self.manager.disconnect(sid, namespace, ignore_queue=True)
             return
+        # The TCP peer of the handshake request (aiohttp records it when the request is made;
+        # with polling its connection may be gone by now). Forwarding headers are not trusted.
         request = environ.get("aiohttp.request")
-        peer = request.transport.get_extra_info("peername") if request is not None else None
-        address = str(peer[0]) if peer else str(environ.get("REMOTE_ADDR", ""))
+        address = str(request.remote) if request is not None and request.remote else ""
         handshake = Handshake(sid, namespace, auth, address, environ.get("HTTP_ORIGIN"))
         try:
             admission = await admit(self.core, handshake)
@@ -126,6 +157,7 @@ class RelaySocketServer(socketio.AsyncServer):  # type: ignore[misc]
             return  # §2.2 rule 5: a non-string event name is ignored, the connection stays
         event, args = data[0], list(data[1:])
         wants_ack = ack_id is not None
+        self.core.counters["eventsIn"] += 1
 
         async def answer(value: Answer) -> None:
             if wants_ack:
@@ -174,6 +206,11 @@ class RelaySocketServer(socketio.AsyncServer):  # type: ignore[misc]
             log.exception(f"handler of {call.event} on {call.namespace} failed")
             result = error(err.INTERNAL_ERROR)
         await self._respond(call.sid, call.namespace, spec, call.wants_ack, answer, result)
+        for then in call.after_ack:
+            try:
+                await then()
+            except Exception:
+                log.exception(f"follow-up of {call.event} on {call.namespace} failed")
 
     async def _respond(
         self,
@@ -186,7 +223,12 @@ class RelaySocketServer(socketio.AsyncServer):  # type: ignore[misc]
     ) -> None:
         if wants_ack:
             await answer(result)
-        elif result.get("status") == "error" and not spec.reads_only and "message" in result:
+        elif (
+            isinstance(result, dict)
+            and result.get("status") == "error"
+            and not spec.reads_only
+            and not spec.silent
+        ):
             # §2.2 rule 3: a failed change without an ack is reported as an ERROR event.
             await self.core.emit_error(sid, namespace, str(result["message"]))
 

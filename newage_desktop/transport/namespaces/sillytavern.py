@@ -25,8 +25,9 @@ async def identify_sillytavern(call: Call) -> Answer:
         for s in registry.sids_of_client(info.client_id)
     ):
         return error(err.EXTENSION_ALREADY_CONNECTED)
+    # Not remembered as `issued_key`: only a key given at admission is echoed (§6.7); a second
+    # IDENTIFY re-keys again, or is refused while the extension is live on /llm.
     key = await call.core.generate_key(info.client_id, spare_sid=info.sid)
-    info.issued_key = key
     return ok(key=key)
 
 

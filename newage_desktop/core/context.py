@@ -1,0 +1,80 @@
+"""Context transfers (PROTOCOL.md §7.11 "Paging"): a room's history in pages to one socket."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from newage_desktop.protocol import events as names
+from newage_desktop.protocol import llm as wire
+
+if TYPE_CHECKING:
+    from newage_desktop.core.app import Core
+    from newage_desktop.core.relay import LlmRelay
+
+
+class ContextPusher:
+    def __init__(self, core: Core, relay: LlmRelay) -> None:
+        self.core = core
+        self.relay = relay
+        # (room, sid) -> the running transfer; a new one supersedes it.
+        self._transfers: dict[tuple[str, str], asyncio.Task[None]] = {}
+
+    def start(
+        self, room: str, sid: str, pages: list[list[dict[str, Any]]] | None = None
+    ) -> tuple[str, int]:
+        """Begin a transfer to one socket; returns (updateId, totalPages)."""
+        if pages is None:
+            pages = self.relay.history.pages(room, self.core.settings.context_page_size)
+        update_id = str(uuid.uuid4())
+        previous = self._transfers.pop((room, sid), None)
+        if previous is not None:
+            previous.cancel()
+        task = self.core.spawn(self._send(room, sid, update_id, pages))
+        self._transfers[(room, sid)] = task
+        task.add_done_callback(lambda t: self._done(room, sid, t))
+        return update_id, len(pages)
+
+    def _done(self, room: str, sid: str, task: asyncio.Task[None]) -> None:
+        if self._transfers.get((room, sid)) is task:
+            del self._transfers[(room, sid)]
+
+    async def _send(
+        self, room: str, sid: str, update_id: str, pages: list[list[dict[str, Any]]]
+    ) -> None:
+        delay = self.core.settings.context_send_delay / 1000.0
+        total = len(pages)
+        for number, page in enumerate(pages, start=1):
+            if number > 1 and delay > 0:
+                await asyncio.sleep(delay)
+            await self.core.emit_to(
+                [sid],
+                names.NS_LLM,
+                wire.UPDATE_CONTEXT_PAGE,
+                {
+                    "updateId": update_id,
+                    "roomName": room,
+                    "pageNumber": number,
+                    "totalPages": total,
+                    "isLastPage": number == total,
+                    "contextPage": page,
+                },
+            )
+
+    async def push_to_room(self, room: str) -> None:
+        """autoPushContext: the same transfer to every member's and watcher's /llm socket."""
+        stored = self.relay.history.store.get(room)
+        members = [m.identity for m in stored.members] if stored is not None else []
+        sids = dict.fromkeys(self.relay._llm_sids(members))
+        for sid in self.relay.watchers_of(room):
+            sids.setdefault(sid)
+        if not sids:
+            return
+        pages = self.relay.history.pages(room, self.core.settings.context_page_size)
+        for sid in sids:
+            self.start(room, sid, pages)
+
+    def socket_closed(self, sid: str) -> None:
+        for key in [k for k in self._transfers if k[1] == sid]:
+            self._transfers.pop(key).cancel()

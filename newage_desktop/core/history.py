@@ -1,0 +1,98 @@
+"""Chat history message objects (PROTOCOL.md §7.11) on top of the room store."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from newage_desktop.core.roomstore import RoomStore
+
+# Fields the server sets on every message; a client cannot override them (§7.11).
+_REQUEST_DROPPED = ("role",)
+
+
+class History:
+    """Creates, stores and updates the message objects of rooms."""
+
+    def __init__(self, store: RoomStore, *, now: Callable[[], str]) -> None:
+        self._store = store
+        self._now = now
+
+    @property
+    def store(self) -> RoomStore:
+        return self._store
+
+    def record_request(
+        self,
+        room: str,
+        payload: Mapping[str, Any],
+        *,
+        identity: str,
+        client_id: str | None,
+        text: str,
+        request_type: str,
+        target: Any,
+    ) -> dict[str, Any]:
+        """Store a request message: the client's fields (minus `role`), server fields on top."""
+        message: dict[str, Any] = {k: v for k, v in payload.items() if k not in _REQUEST_DROPPED}
+        message.update(
+            messageId=str(uuid.uuid4()),
+            roomName=room,
+            identity=identity,
+            clientId=client_id,
+            timestamp=self._now(),
+            kind="request",
+            message=text,
+            data=text,
+            requestId=payload["requestId"],
+            requestType=request_type,
+            target=target,
+            fromClient=True,
+        )
+        self._store.append_message(room, message)
+        return message
+
+    def upsert_response(
+        self,
+        room: str,
+        *,
+        request_id: str,
+        output_id: str,
+        identity: str,
+        client_id: str | None,
+        text: str,
+    ) -> tuple[dict[str, Any], bool]:
+        """One stored response per (requestId, outputId) (§7.8). Returns (message, created)."""
+        existing = self._store.find_response(room, request_id, output_id)
+        if existing is not None:
+            existing.update(message=text, data=text, updatedAt=self._now())
+            self._store.replace_message(room, existing)
+            return existing, False
+        message = {
+            "messageId": str(uuid.uuid4()),
+            "roomName": room,
+            "identity": identity,
+            "clientId": client_id,
+            "timestamp": self._now(),
+            "kind": "response",
+            "message": text,
+            "data": text,
+            "requestId": request_id,
+            "outputId": output_id,
+            "responseId": str(uuid.uuid4()),
+            "isResponse": True,
+            "fromClient": False,
+        }
+        self._store.append_message(room, message)
+        return message, True
+
+    def context(self, room: str, limit: int) -> list[dict[str, Any]]:
+        """The last `limit` messages, oldest first; 0 = the whole history."""
+        return self._store.messages(room, limit=limit or None)
+
+    def pages(self, room: str, page_size: int) -> list[list[dict[str, Any]]]:
+        messages = self._store.messages(room)
+        if not messages:
+            return [[]]
+        return [messages[i : i + page_size] for i in range(0, len(messages), page_size)]

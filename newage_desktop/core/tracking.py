@@ -1,0 +1,59 @@
+"""What the relay remembers of requests, outputs and extension streams (PROTOCOL.md §7.6–§7.9)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from newage_desktop.core.sstream import ForwardedStream
+
+
+@dataclass(eq=False)
+class TrackedRequest:
+    request_id: str
+    room: str
+    mode: str
+    requester: str | None  # identity; None for think requests (no status, no ERROR)
+    targets: list[str]
+    forwarded_at: float
+    last_event: float
+    answered: set[str] = field(default_factory=set)
+    given_up: set[str] = field(default_factory=set)
+    completed: bool = False
+    first_response_id: str | None = None
+
+    def remaining(self) -> list[str]:
+        done = self.answered | self.given_up
+        return [t for t in self.targets if t not in done]
+
+
+@dataclass(eq=False)
+class Output:
+    """One generation by one extension for one request, across all its streams."""
+
+    extension: str
+    output_id: str
+    request: TrackedRequest
+    streams: list[ExtensionStream] = field(default_factory=list)
+    # The last forwarded stream per recipient socket, so the next one waits for it (§7.10 r.3).
+    last_forward: dict[str, ForwardedStream] = field(default_factory=dict)
+    message_text: str | None = None  # set by a non-stream `message`
+
+    def text(self) -> str:
+        if self.message_text is not None:
+            return self.message_text
+        return "".join("".join(s.written) for s in self.streams)
+
+
+@dataclass(eq=False)
+class ExtensionStream:
+    """`CLIENT_STREAM_START` … `CLIENT_STREAM_END` of one extension."""
+
+    extension: str
+    stream_id: str
+    output: Output
+    forwards: list[ForwardedStream]
+    waiting: dict[int, str] = field(default_factory=dict)  # early chunks, by chunkIndex
+    next_index: int = 0
+    highest: int = -1
+    written: list[str] = field(default_factory=list)
+    closed: bool = False
