@@ -1,0 +1,166 @@
+"""The server on its own asyncio loop in a worker thread, with a thread-safe API for a GUI.
+
+The relay must not share a loop with Qt: on a qasync loop every `call_soon` becomes a Qt event
+and the relay costs ~3x more CPU per token (measured; see docs/PERFORMANCE.md). So the server
+keeps a plain asyncio loop (uvloop where installed) in a worker thread; the GUI awaits work on
+it through `acall` and receives core events through a queue it drains on a timer, so a token
+storm becomes a few repaints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import queue
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from newage_desktop.core import events as ev
+from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.logs import LOGGER_NAME, upstream_level
+from newage_desktop.transport.server import RelayServer
+
+log = logging.getLogger("newage")
+T = TypeVar("T")
+
+
+def _new_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+    return loop
+
+
+class ServerRuntime:
+    """Owns the worker thread, its loop and one RelayServer; every method is thread-safe."""
+
+    def __init__(
+        self, datadir: DataDir, *, host: str | None = None, port: int | None = None
+    ) -> None:
+        self.datadir = datadir
+        self.host = host
+        self.port = port
+        self.events: queue.SimpleQueue[ev.CoreEvent] = queue.SimpleQueue()
+        self.server: RelayServer | None = None
+        self._loop = _new_loop()
+        self._thread = threading.Thread(target=self._run_loop, name="newage-server", daemon=True)
+        self._thread.start()
+        self._log_handler = _QueueLogHandler(self.events)
+        logging.getLogger(LOGGER_NAME).addHandler(self._log_handler)
+
+    def _run_loop(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_forever()
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
+    @property
+    def running(self) -> bool:
+        return self.server is not None
+
+    # --- running work on the server loop -------------------------------------------------------
+    def submit(self, fn: Callable[[], Awaitable[T] | T]) -> concurrent.futures.Future[T]:
+        """Run `fn` on the server loop (awaiting it if it returns an awaitable)."""
+
+        async def run() -> T:
+            result = fn()
+            if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
+                return await result  # type: ignore[no-any-return]
+            return result  # type: ignore[return-value]
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop)
+
+    async def acall(self, fn: Callable[[], Awaitable[T] | T]) -> T:
+        """Await `fn` from another loop (the GUI's qasync loop)."""
+        return await asyncio.wrap_future(self.submit(fn))
+
+    def call(self, fn: Callable[[], Awaitable[T] | T], timeout: float | None = 30) -> T:
+        """Blocking variant, for code outside any loop (tests, shutdown)."""
+        return self.submit(fn).result(timeout)
+
+    # --- lifecycle -----------------------------------------------------------------------------
+    async def _start(self) -> str:
+        server = RelayServer(self.datadir, host=self.host, port=self.port)
+        server.core.bus.subscribe(self.events.put_nowait)
+        await server.start()
+        self.server = server
+        server.announce()
+        return server.url
+
+    async def _stop(self) -> None:
+        server, self.server = self.server, None
+        if server is not None:
+            await server.stop()
+
+    def start(self) -> concurrent.futures.Future[str]:
+        """Start listening; the future gives the URL or raises StartupError / corrupt-file errors."""
+        return self.submit(self._start)
+
+    def stop(self) -> concurrent.futures.Future[None]:
+        return self.submit(self._stop)
+
+    def drain(self, limit: int = 10_000) -> list[ev.CoreEvent]:
+        """Core events published since the last drain (called by the GUI's timer)."""
+        out: list[ev.CoreEvent] = []
+        with contextlib.suppress(queue.Empty):
+            while len(out) < limit:
+                out.append(self.events.get_nowait())
+        return out
+
+    def close(self, timeout: float = 15) -> None:
+        """Stop the server and the worker thread (Quit)."""
+        logging.getLogger(LOGGER_NAME).removeHandler(self._log_handler)
+        if not self._thread.is_alive():
+            return
+        try:
+            self.stop().result(timeout)
+            asyncio.run_coroutine_threadsafe(_cancel_leftovers(), self._loop).result(timeout)
+        except Exception:
+            log.exception("stopping the server failed")
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout)
+        if not self._loop.is_running():
+            self._loop.close()
+
+    def core_call(self, fn: Callable[[Any], Awaitable[T] | T]) -> concurrent.futures.Future[T]:
+        """`fn(core)` on the server loop; raises RuntimeError if the server is not running."""
+
+        def run() -> Awaitable[T] | T:
+            if self.server is None:
+                raise RuntimeError("The server is not running.")
+            return fn(self.server.core)
+
+        return self.submit(run)
+
+
+async def _cancel_leftovers() -> None:
+    """Library tasks that outlive a server stop (Engine.IO pings) end with the loop."""
+    current = asyncio.current_task()
+    tasks = [t for t in asyncio.all_tasks() if t is not current]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class _QueueLogHandler(logging.Handler):
+    """Log records as core events, for the log view; formatting happens in the GUI thread."""
+
+    def __init__(self, sink: queue.SimpleQueue[ev.CoreEvent]) -> None:
+        super().__init__(logging.DEBUG)
+        self._sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = str(record.msg)
+        self._sink.put_nowait(
+            ev.LogRecorded(record.created, upstream_level(record.levelno), message)
+        )
