@@ -100,7 +100,7 @@ class ServerRuntime:
             await server.stop()
 
     def start(self) -> concurrent.futures.Future[str]:
-        """Start listening; the future gives the URL or raises StartupError / corrupt-file errors."""
+        """Start listening; the future gives the URL or raises (StartupError, corrupt file)."""
         return self.submit(self._start)
 
     def stop(self) -> concurrent.futures.Future[None]:

@@ -83,11 +83,11 @@ async def test_non_stream_message_reply(world: dict[str, Factory]) -> None:
 
 async def test_request_refusals(world: dict[str, Factory]) -> None:
     app = await world["client"]()
-    with pytest.raises(NewAgeError, match="No extension available for this room."):
+    with pytest.raises(NewAgeError, match=r"No extension available for this room\."):
         await app.request("hi")
-    with pytest.raises(NewAgeError, match="Target extension ghost is not connected."):
+    with pytest.raises(NewAgeError, match=r"Target extension ghost is not connected\."):
         await app.request("hi", target="ghost")
-    with pytest.raises(NewAgeError, match="Invalid or unauthorized target room."):
+    with pytest.raises(NewAgeError, match=r"Invalid or unauthorized target room\."):
         await app.request("hi", target_room="nowhere")
     answer = await app.call("/llm", "LLM_REQUEST", {"requestId": 5})
     assert answer == {"status": "error", "message": "Invalid LLM request data."}
@@ -97,7 +97,7 @@ async def test_duplicate_request_id_in_flight(world: dict[str, Factory]) -> None
     await world["extension"](mode="silent")
     app = await world["client"]()
     await app.request("one", target="st", request_id="same")
-    with pytest.raises(NewAgeError, match="Duplicate requestId."):
+    with pytest.raises(NewAgeError, match=r"Duplicate requestId\."):
         await app.request("two", target="st", request_id="same")
 
 
@@ -113,7 +113,7 @@ async def test_extension_disconnect_mid_stream_fails_the_reply(world: dict[str, 
     )
     await asyncio.sleep(0.1)
     await ext.close()
-    with pytest.raises(NewAgeError, match="Extension disconnected."):
+    with pytest.raises(NewAgeError, match=r"Extension disconnected\."):
         await asyncio.wait_for(reply.text(), 10)
     assert reply.outputs and next(iter(reply.outputs.values())) == "par"
 
@@ -165,7 +165,7 @@ async def test_request_timeout(datadir: DataDir) -> None:
         await ext.connect()
         await app.connect()
         reply = await app.request("hi", target="st")
-        with pytest.raises(NewAgeError, match="Request timed out."):
+        with pytest.raises(NewAgeError, match=r"Request timed out\."):
             await asyncio.wait_for(reply.text(), 10)
         assert reply.status == "failed"
     finally:
@@ -188,7 +188,7 @@ async def test_a_receiver_that_never_reads_is_bounded(datadir: DataDir) -> None:
         got: asyncio.Queue[Any] = asyncio.Queue()
         lazy.sio.on("$stream-error", lambda *a: got.put_nowait(a), namespace="/llm")
         await lazy.call("/llm", "LLM_REQUEST", {"requestId": "r1", "message": "hi", "target": "st"})
-        ss_id, message = await asyncio.wait_for(got.get(), 10)
+        _ss_id, message = await asyncio.wait_for(got.get(), 10)
         assert message == "Receiver too slow."
         assert srv.core.relay.forwards == {}  # nothing kept for it
     finally:
