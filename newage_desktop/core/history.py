@@ -62,9 +62,16 @@ class History:
         identity: str,
         client_id: str | None,
         text: str,
+        known: dict[str, Any] | None = None,
     ) -> tuple[dict[str, Any], bool]:
-        """One stored response per (requestId, outputId) (§7.8). Returns (message, created)."""
-        existing = self._store.find_response(room, request_id, output_id)
+        """One stored response per (requestId, outputId) (§7.8). Returns (message, created).
+
+        `known` is the response stored earlier for this output, if the caller kept it: it saves
+        a look-up per stream end (an output of a token-batching extension has many).
+        """
+        existing = (
+            known if known is not None else self._store.find_response(room, request_id, output_id)
+        )
         if existing is not None:
             existing.update(message=text, data=text, updatedAt=self._now())
             self._store.replace_message(room, existing)

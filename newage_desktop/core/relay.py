@@ -429,7 +429,9 @@ class LlmRelay:
             identity=output.extension,
             client_id=info.client_id,
             text=output.text(),
+            known=output.response,
         )
+        output.response = message
         await self.announce_message(request.room, message, created=created)
         self.core.bus.publish(
             ev.LlmResponseRecorded(

@@ -9,13 +9,14 @@ either the old or the new state, never half of a change.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Literal, get_args
+from typing import Any, Final, Literal, TypeVar, cast, get_args
 
 Role = Literal["master", "manager", "guest"]
 ROLES: Final[tuple[Role, ...]] = get_args(Role)
@@ -119,6 +120,23 @@ class Room:
         }
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _changes_rooms(method: _F) -> _F:
+    """Drop the room cache around a method that changes rooms or memberships."""
+
+    @functools.wraps(method)
+    def wrapper(self: RoomStore, *args: Any, **kwargs: Any) -> Any:
+        self._room_cache.clear()
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._room_cache.clear()
+
+    return cast(_F, wrapper)
+
+
 class RoomStore:
     """Rooms, memberships and message history.
 
@@ -129,6 +147,9 @@ class RoomStore:
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self._db = connection
         self.path = path
+        # Rooms are read on every relayed stream (recipients) but change rarely: cache `get()`,
+        # and drop the whole cache whenever a room or a membership changes.
+        self._room_cache: dict[str, Room | None] = {}
 
     @classmethod
     def open(cls, path: Path) -> RoomStore:
@@ -169,8 +190,12 @@ class RoomStore:
         return self._load_rooms("")
 
     def get(self, name: str) -> Room | None:
+        if name in self._room_cache:
+            return self._room_cache[name]
         found = self._load_rooms("WHERE name = ?", name)
-        return found[0] if found else None
+        room = found[0] if found else None
+        self._room_cache[name] = room
+        return room
 
     def _load_rooms(self, where: str, *params: object) -> list[Room]:
         rooms = f"SELECT id, name, personal, mode, created_at FROM rooms {where} ORDER BY id"
@@ -186,6 +211,7 @@ class RoomStore:
             for room_id, name, personal, mode, created_at in self._db.execute(rooms, params)
         ]
 
+    @_changes_rooms
     def create(
         self, name: str, *, personal: bool, mode: str, master: Member | None, created_at: str
     ) -> Room:
@@ -204,6 +230,7 @@ class RoomStore:
                 _insert_member(db, room_id, master)
         return Room(name, personal, mode, created_at, (master,) if master else ())
 
+    @_changes_rooms
     def delete(self, name: str) -> bool:
         """Delete a room with its members and messages; False if there was none."""
         with self.transaction() as db:
@@ -219,6 +246,7 @@ class RoomStore:
 
     # --- members --------------------------------------------------------------------------------
 
+    @_changes_rooms
     def add_member(self, room: str, member: Member) -> None:
         """Add a member; role `master` demotes the current master. `ValueError` if present."""
         with self.transaction() as db:
@@ -229,6 +257,7 @@ class RoomStore:
                 _demote_master(db, room_id)
             _insert_member(db, room_id, member)
 
+    @_changes_rooms
     def remove_member(self, room: str, identity: str) -> bool:
         with self.transaction() as db:
             cursor = db.execute(
@@ -237,6 +266,7 @@ class RoomStore:
             )
             return cursor.rowcount > 0
 
+    @_changes_rooms
     def set_role(self, room: str, identity: str, role: Role) -> None:
         """Change a member's role; `master` demotes the current master to `manager`."""
         if role not in ROLES:
@@ -255,6 +285,7 @@ class RoomStore:
                 (role, room_id, identity),
             )
 
+    @_changes_rooms
     def update_registration(self, identity: str, client_id: str | None, client_type: str) -> None:
         """Record the identity's latest registration with every membership it has (§6.5)."""
         with self.transaction() as db:

@@ -138,7 +138,8 @@ class ForwardedStream:
             return
         self.in_flight = False
         self.last_activity = self._env.clock()
-        self._env.spawn(self._pump())
+        if self._queue or self.end_pending:  # a task only when there is something to send
+            self._env.spawn(self._pump())
 
     async def _pump(self) -> None:
         if self.closed or self.in_flight or (self._before is not None and not self._before.closed):

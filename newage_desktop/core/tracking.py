@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from newage_desktop.core.sstream import ForwardedStream
 
@@ -37,6 +38,7 @@ class Output:
     # The last forwarded stream per recipient socket, so the next one waits for it (§7.10 r.3).
     last_forward: dict[str, ForwardedStream] = field(default_factory=dict)
     message_text: str | None = None  # set by a non-stream `message`
+    response: dict[str, Any] | None = None  # the stored response message, once created
 
     def text(self) -> str:
         if self.message_text is not None:
