@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Build the one-folder PyInstaller bundle into dist/newage-desktop/ and smoke-test it:
+# start it headless on a free port, wait for /healthz, stop it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/_venv.sh
+ensure_venv
+.venv/bin/python -m pip install --quiet "pyinstaller>=6.10,<7"
+.venv/bin/pyinstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller packaging/newage_desktop.spec
+.venv/bin/python packaging/smoke_test.py dist/newage-desktop/newage-desktop
