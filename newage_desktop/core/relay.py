@@ -523,6 +523,17 @@ class LlmRelay:
         for key in [k for k, o in self.outputs.items() if o.request is request]:
             del self.outputs[key]
 
+    async def room_deleted(self, room: str) -> None:
+        """§6.5: a deleted room's tracked requests fail; open streams get `Room deleted.`."""
+        for request in [r for r in self.requests.values() if r.room == room]:
+            for stream in [s for s in self.streams.values() if s.output.request is request]:
+                await self._abort_stream(stream, wire.ROOM_DELETED)
+            if not request.completed:
+                await self._give_up(request, None, wire.ROOM_DELETED)
+            self._forget(request)
+        for rooms in self.watching.values():
+            rooms.discard(room)
+
     # --- sockets going away --------------------------------------------------------------------
     async def socket_closed(self, info: SocketInfo, extension_gone: bool) -> None:
         for forward in list(self.forwards.pop(info.sid, {}).values()):

@@ -207,3 +207,28 @@ async def test_connection_test_is_echoed(world: dict[str, Factory]) -> None:
     echo = await asyncio.wait_for(got.get(), 5)
     assert echo["data"] == "Yes,connection is fine." and echo["requestId"] == "c1"
     assert echo["source"] == "server" and echo["outputId"]
+
+
+async def test_deleting_a_room_fails_its_streams(
+    world: dict[str, Factory], server: RelayServer, datadir: DataDir
+) -> None:
+    ext = await world["extension"](mode="silent")
+    boss_key = provision(datadir, "admin", monitor=True)
+    boss = NewAgeClient(server.url, client_id="admin", key=boss_key or "", client_type="monitor")
+    await boss.connect()
+    try:
+        assert (await boss.call("/rooms", "CREATE_ROOM", {"roomName": "lobby"}))["status"] == "ok"
+        reply = await boss.request("hi", target="st", target_room="lobby")
+        await asyncio.sleep(0.1)
+        rid = ext.requests[0]["requestId"]
+        await ext.emit("CLIENT_STREAM_START", {"type": 1, "streamId": "s", "requestId": rid})
+        await ext.emit(
+            "CLIENT_STREAM_DATA_FIRST", {"type": 4, "streamId": "s", "chunkIndex": 0, "data": "a"}
+        )
+        await asyncio.sleep(0.1)
+        assert await boss.call("/rooms", "DELETE_ROOM", {"roomName": "lobby"}) == {"status": "ok"}
+        with pytest.raises(NewAgeError, match=r"Room deleted\."):
+            await asyncio.wait_for(reply.text(), 10)
+        assert server.core.relay.requests == {}
+    finally:
+        await boss.close()

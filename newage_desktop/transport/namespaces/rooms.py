@@ -36,6 +36,8 @@ async def delete_room(call: Call) -> Answer:
     result = call.core.rooms.delete_room(
         call.payload.get("roomName"), is_registered=call.core.registry.is_registered
     )
+    if result.ok:
+        await call.core.relay.room_deleted(str(call.payload.get("roomName")))
     return await _done(call, result)
 
 
