@@ -81,8 +81,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, datadir: DataDir) -> int:
     if not args.headless:
+        from newage_desktop.gui.availability import gui_unavailable_reason
+
+        reason = gui_unavailable_reason()
+        if reason is None:
+            from newage_desktop.gui.app import run_gui
+
+            return run_gui(datadir, host=args.host, port=args.port)
         print(
-            "newage-desktop: the desktop window is not part of this build yet; running headless.",
+            f"newage-desktop: cannot open the window ({reason}); running headless.",
             file=sys.stderr,
         )
     from newage_desktop.headless import run_headless

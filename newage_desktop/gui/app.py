@@ -1,0 +1,85 @@
+"""`run_gui`: the desktop app's main loop (Qt with qasync), around the server's own thread."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from typing import TYPE_CHECKING
+
+import qasync  # no type information shipped
+from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtWidgets import QApplication
+
+from newage_desktop.core.datadir import DataDir
+from newage_desktop.gui.preferences import APPLICATION, ORGANIZATION, Preferences
+from newage_desktop.gui.resources import app_icon, effective_language, install_translators
+from newage_desktop.gui.single_instance import SingleInstance, instance_key
+from newage_desktop.gui.tasks import spawn
+from newage_desktop.runtime import ServerRuntime
+
+if TYPE_CHECKING:
+    from newage_desktop.gui.controller import AppController
+
+log = logging.getLogger("newage.gui")
+
+
+def run_gui(datadir: DataDir, host: str | None = None, port: int | None = None) -> int:
+    """Open the window with the server running; returns the process exit status."""
+    QCoreApplication.setOrganizationName(ORGANIZATION)
+    QCoreApplication.setApplicationName(APPLICATION)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setWindowIcon(app_icon())
+    app.setApplicationDisplayName(APPLICATION)
+    # The tray keeps the app alive with the window hidden; quitting is explicit (Quit).
+    app.setQuitOnLastWindowClosed(False)
+
+    instance = SingleInstance(instance_key(datadir.root))
+    if instance.activate_running():
+        print(
+            "newage-desktop: already running on this data directory; showed its window.",
+            file=sys.stderr,
+        )
+        return 0
+    if instance.listen() == "other":
+        print("newage-desktop: another launch won the race; showed its window.", file=sys.stderr)
+        return 0
+
+    # Imported only now: a second launch exits above without loading the window's modules.
+    from newage_desktop.gui.controller import AppController
+
+    prefs = Preferences()
+    translators = install_translators(effective_language(prefs.language))
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    runtime = ServerRuntime(datadir, host=host, port=port)
+    controller = AppController(runtime, prefs, translators=translators)
+    instance.activated.connect(controller.show_window)
+    controller.quit_requested.connect(app.quit)
+    _quit_on_signals(controller)
+    controller.show_window()
+    spawn(controller.start_server())
+    try:
+        with loop:
+            loop.run_forever()
+    finally:
+        controller.quit()  # no-op after Quit; stops the server if the loop ended otherwise
+        instance.close()
+    return 0
+
+
+def _quit_on_signals(controller: AppController) -> None:
+    """Ctrl+C in the terminal quits cleanly (stopping the server) instead of killing Qt."""
+
+    def handler(_signum: int, _frame: object) -> None:
+        QTimer.singleShot(0, controller.quit)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, handler)
+    # Python runs signal handlers only between bytecodes; while Qt waits in C++ none run, so
+    # wake the interpreter regularly.
+    timer = QTimer(controller)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
