@@ -1,0 +1,83 @@
+"""The Statistics dock samples the core's counters and plots clients, tokens/s and events/s."""
+
+from __future__ import annotations
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from newage_desktop.client import NewAgeClient
+from newage_desktop.gui.bridge import CoreBridge
+from newage_desktop.gui.docks.stats import StatsDock
+from newage_desktop.gui.docks.stats.model import Reading, StatsModel
+from tests.gui.conftest import run_async
+from tests.gui.docks.conftest import ModelCheck
+from tests.gui.docks.helpers import server_url, trust_with_key
+from tests.server.emulated import EmulatedExtension
+
+
+@pytest.fixture
+def dock(qtbot: QtBot, bridge: CoreBridge) -> StatsDock:
+    widget = StatsDock(bridge)
+    qtbot.addWidget(widget)
+    widget.timer.stop()  # the test takes the samples itself
+    run_async(widget.settle())
+    assert widget.objectName() == "statsDock"
+    return widget
+
+
+def test_rates_are_counter_differences_and_the_window_is_bounded(
+    check_models: ModelCheck,
+) -> None:
+    model = StatsModel(capacity=3)
+    check_models(model)
+    assert model.add(Reading(100.0, 1, 0, 10, 0, 0)) is None  # a rate needs two readings
+    sample = model.add(Reading(102.0, 2, 1, 30, 100, 50))
+    assert sample is not None
+    assert (sample.events, sample.tokens_in, sample.tokens_out) == (10.0, 50.0, 25.0)
+    for t in (103.0, 104.0, 105.0):
+        model.add(Reading(t, 2, 1, 30, 100, 50))
+    assert [s.time for s in model.samples()] == [103.0, 104.0, 105.0]
+    assert model.series("clients") == ([-2.0, -1.0, 0.0], [2, 2, 2])
+    model.restart()  # a new server run: counters start from zero again
+    assert model.add(Reading(106.0, 0, 0, 0, 0, 0)) is None
+    assert model.add(Reading(107.0, 0, 0, 5, 0, 0)).events == 5.0  # type: ignore[union-attr]
+
+
+def test_live_plots_follow_clients_tokens_and_events(
+    qtbot: QtBot, bridge: CoreBridge, dock: StatsDock, check_models: ModelCheck
+) -> None:
+    check_models(dock.model)
+    dock.show()
+    ext_key = trust_with_key(bridge, "tavern")
+    extension = EmulatedExtension(server_url(bridge), "tavern", ext_key, tokens=["a"] * 40)
+    run_async(extension.connect())
+    user_key = trust_with_key(bridge, "user")
+    user = NewAgeClient(server_url(bridge), client_id="user", key=user_key, namespaces=["/llm"])
+    run_async(user.connect())
+
+    run_async(dock.sample())
+    before = len(dock.model.samples())
+    qtbot.wait(300)
+    reply = run_async(user.request("hi", target="tavern"))
+    assert run_async(reply.text()) == "a" * 40
+    run_async(dock.sample())
+    assert len(dock.model.samples()) == before + 1
+    sample = dock.model.samples()[-1]
+    assert sample.clients == 2 and sample.extensions == 1
+    assert sample.tokens_in > 0 and sample.tokens_out > 0 and sample.events > 0
+    xs, ys = dock.curves["clients"].getData()
+    assert list(xs)[-1] == 0.0 and list(ys)[-1] == 2 and len(xs) == before + 1
+    assert "Clients: 2 (extensions: 1)" in dock.summary.text()
+
+    for client in (user, extension):
+        run_async(client.close())
+    run_async(dock.sample())
+    assert dock.model.samples()[-1].clients == 0
+    assert list(dock.curves["events"].getData()[1])[-1] >= 0
+
+
+def test_polls_every_second_while_running(qtbot: QtBot, bridge: CoreBridge) -> None:
+    dock = StatsDock(bridge)
+    qtbot.addWidget(dock)
+    assert dock.timer.isActive()
+    qtbot.waitUntil(lambda: dock.model.rowCount() >= 2, timeout=4000)
