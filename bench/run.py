@@ -139,8 +139,25 @@ class Server:
         self.port = free_port()
         self.tmp = Path(tempfile.mkdtemp(prefix=f"newage-bench-{kind}-"))
         self.log = self.tmp / "server.log"
+        self.lag_file: Path | None = None
         if kind == "ref":
             cmd = ["node", str(BENCH / "reference" / "server.js"), str(self.port)]
+        elif kind == "desktop":
+            data_dir = self.tmp / "data"
+            identities.provision(data_dir, py_settings)
+            self.lag_file = self.tmp / "lag.json"
+            cmd = [
+                str(VENV_PYTHON),
+                str(BENCH / "desktop_host.py"),
+                "--data-dir",
+                str(data_dir),
+                "--port",
+                str(self.port),
+                "--watch-room",
+                identities.clients[0]["clientId"],
+                "--lag-file",
+                str(self.lag_file),
+            ]
         else:
             data_dir = self.tmp / "data"
             identities.provision(data_dir, py_settings)
@@ -160,15 +177,20 @@ class Server:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
         wait_until_listening(self.port, self.proc, self.log)
 
-    def stop(self) -> None:
+    def stop(self) -> dict[str, Any] | None:
+        """Stop the server; for `desktop`, returns the GUI thread's event-loop lag (ms)."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        lag = None
+        if self.lag_file is not None and self.lag_file.exists():
+            lag = json.loads(self.lag_file.read_text())
         shutil.rmtree(self.tmp, ignore_errors=True)
+        return lag
 
 
 def measure(
@@ -220,7 +242,9 @@ def measure(
         report["serverCpuPercent"] = 100 * report["serverCpuSec"] / report["elapsedSec"]
         return report
     finally:
-        server.stop()
+        lag = server.stop()
+        if lag is not None:
+            report["guiLagMs"] = lag
 
 
 # ---- output -----------------------------------------------------------------------------------
@@ -253,6 +277,9 @@ def summarize(reports: list[dict[str, Any]]) -> dict[str, Any]:
         "responses": responses,
         "errors": len(reports) - len(ok),
         "rejection": next((r["rejection"] for r in ok if r.get("rejection")), None),
+        "lagP50": median(reports, lambda r: r.get("guiLagMs", {}).get("p50")),
+        "lagP99": median(reports, lambda r: r.get("guiLagMs", {}).get("p99")),
+        "lagMax": median(reports, lambda r: r.get("guiLagMs", {}).get("max")),
     }
 
 
@@ -302,6 +329,18 @@ def print_tables(results: dict[str, dict[str, dict[str, Any]]], servers: list[st
             ref, py = by_server["ref"], by_server["py"]
             keys = ["tokensPerSec", "cpuMsPerToken", "p50", "p99"]
             print(row([SCENARIOS[name].describe()] + [ratio(py[k], ref[k]) for k in keys]))
+    if {"py", "desktop"} <= set(servers):
+        print()
+        head = ["Scenario", "tok/s desktop/headless", "CPU ms/token desktop/headless"]
+        head += ["GUI lag p50 ms", "GUI lag p99 ms", "GUI lag max ms"]
+        print(row(head))
+        print("|---|---:|---:|---:|---:|---:|")
+        for name, by_server in results.items():
+            py, desk = by_server["py"], by_server["desktop"]
+            cells = [SCENARIOS[name].describe(), ratio(desk["tokensPerSec"], py["tokensPerSec"])]
+            cells += [ratio(desk["cpuMsPerToken"], py["cpuMsPerToken"])]
+            cells += [fmt(desk[k], 1) for k in ("lagP50", "lagP99", "lagMax")]
+            print(row(cells))
 
 
 def main() -> None:
@@ -313,7 +352,9 @@ def main() -> None:
         "--duration", type=float, help="seconds per measurement (default 10, --quick 3)"
     )
     parser.add_argument(
-        "--servers", default="ref,py", help="comma list of ref, py (default ref,py)"
+        "--servers",
+        default="ref,py",
+        help="comma list of ref, py, desktop (the app with its window; default ref,py)",
     )
     parser.add_argument("--scenarios", default="a,b,c,d,e", help="comma list of a..e (default all)")
     parser.add_argument(

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import logging
-import queue
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -45,7 +43,7 @@ class ServerRuntime:
         self.datadir = datadir
         self.host = host
         self.port = port
-        self.events: queue.SimpleQueue[ev.CoreEvent] = queue.SimpleQueue()
+        self.events = EventInbox()
         self.server: RelayServer | None = None
         self._loop = _new_loop()
         self._thread = threading.Thread(target=self._run_loop, name="newage-server", daemon=True)
@@ -88,7 +86,7 @@ class ServerRuntime:
     # --- lifecycle -----------------------------------------------------------------------------
     async def _start(self) -> str:
         server = RelayServer(self.datadir, host=self.host, port=self.port)
-        server.core.bus.subscribe(self.events.put_nowait)
+        server.core.bus.subscribe(self.events.put)
         await server.start()
         self.server = server
         server.announce()
@@ -106,13 +104,9 @@ class ServerRuntime:
     def stop(self) -> concurrent.futures.Future[None]:
         return self.submit(self._stop)
 
-    def drain(self, limit: int = 10_000) -> list[ev.CoreEvent]:
+    def drain(self) -> list[ev.CoreEvent]:
         """Core events published since the last drain (called by the GUI's timer)."""
-        out: list[ev.CoreEvent] = []
-        with contextlib.suppress(queue.Empty):
-            while len(out) < limit:
-                out.append(self.events.get_nowait())
-        return out
+        return self.events.take()
 
     def close(self, timeout: float = 15) -> None:
         """Stop the server and the worker thread (Quit)."""
@@ -149,10 +143,43 @@ async def _cancel_leftovers() -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
+class EventInbox:
+    """Core events waiting for the GUI, filled by the server thread.
+
+    Consecutive chunks of the same output are merged as they arrive, so a stream of thousands
+    of tokens per second reaches the GUI as a few events per drain, in the original order.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._events: list[ev.CoreEvent] = []
+
+    def put(self, event: ev.CoreEvent) -> None:
+        with self._lock:
+            events = self._events
+            if isinstance(event, ev.LlmChunk) and events:
+                last = events[-1]
+                if (
+                    isinstance(last, ev.LlmChunk)
+                    and last.request_id == event.request_id
+                    and last.output_id == event.output_id
+                ):
+                    events[-1] = ev.LlmChunk(
+                        last.request_id, last.output_id, last.extension, last.text + event.text
+                    )
+                    return
+            events.append(event)
+
+    def take(self) -> list[ev.CoreEvent]:
+        with self._lock:
+            events, self._events = self._events, []
+        return events
+
+
 class _QueueLogHandler(logging.Handler):
     """Log records as core events, for the log view; formatting happens in the GUI thread."""
 
-    def __init__(self, sink: queue.SimpleQueue[ev.CoreEvent]) -> None:
+    def __init__(self, sink: EventInbox) -> None:
         super().__init__(logging.DEBUG)
         self._sink = sink
 
@@ -161,6 +188,6 @@ class _QueueLogHandler(logging.Handler):
             message = record.getMessage()
         except Exception:
             message = str(record.msg)
-        self._sink.put_nowait(
+        self._sink.put(
             ev.LogRecorded(record.created, upstream_level(record.levelno), message)
         )

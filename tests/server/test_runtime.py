@@ -31,3 +31,23 @@ async def test_runtime_serves_from_its_own_thread_and_reports_events(datadir: Da
         await asyncio.wrap_future(runtime.stop())
         runtime.close()
     assert not runtime.running
+
+
+def test_inbox_merges_consecutive_chunks_of_one_output_in_order() -> None:
+    from newage_desktop.runtime import EventInbox
+
+    inbox = EventInbox()
+    for text in ("a", "b"):
+        inbox.put(ev.LlmChunk("r1", "o1", "st", text))
+    inbox.put(ev.LlmChunk("r2", "o2", "st", "x"))
+    inbox.put(ev.LlmChunk("r1", "o1", "st", "c"))
+    inbox.put(ev.LlmResponseRecorded("r1", "o1", "st", "abc"))
+    inbox.put(ev.LlmChunk("r1", "o1", "st", "d"))
+    assert inbox.take() == [
+        ev.LlmChunk("r1", "o1", "st", "ab"),
+        ev.LlmChunk("r2", "o2", "st", "x"),
+        ev.LlmChunk("r1", "o1", "st", "c"),
+        ev.LlmResponseRecorded("r1", "o1", "st", "abc"),
+        ev.LlmChunk("r1", "o1", "st", "d"),
+    ]
+    assert inbox.take() == []

@@ -18,7 +18,7 @@ from tests.gui.docks.helpers import trust_with_key
 
 def put(bridge: CoreBridge, level: str, message: str) -> None:
     """A log event through the same queue the server's log handler feeds."""
-    bridge.runtime.events.put_nowait(ev.LogRecorded(time.time(), level, message))
+    bridge.runtime.events.put(ev.LogRecorded(time.time(), level, message))
 
 
 def messages(dock: LogDock) -> list[str]:

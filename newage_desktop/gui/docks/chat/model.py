@@ -24,6 +24,7 @@ DETAIL_ROLE = Qt.ItemDataRole.UserRole + 25  # why a request failed
 KEY_ROLE = Qt.ItemDataRole.UserRole + 26
 
 HISTORY_LIMIT = 200
+LIVE_LIMIT = 2 * HISTORY_LIMIT  # rows shown at most; the oldest make way
 
 
 @dataclass
@@ -135,6 +136,14 @@ class ChatModel(QAbstractListModel):
     def add(self, item: ChatItem) -> None:
         if item.key in self._rows:
             return
+        if len(self._items) >= LIVE_LIMIT:
+            # A busy room would otherwise grow the view (and each relayout) without bound;
+            # older messages stay in the room's history.
+            drop = len(self._items) - LIVE_LIMIT + 1
+            self.beginRemoveRows(ROOT, 0, drop - 1)
+            del self._items[:drop]
+            self._rows = {it.key: row for row, it in enumerate(self._items)}
+            self.endRemoveRows()
         row = len(self._items)
         self.beginInsertRows(ROOT, row, row)
         self._items.append(item)

@@ -91,6 +91,8 @@ class ChatDelegate(QStyledItemDelegate):
         self._status_text = status_text
         self._author_text = author_text
         self._cache: OrderedDict[tuple[str, int, int], tuple[QTextLayout, float]] = OrderedDict()
+        self._header_font: QFont | None = None
+        self._header_px = 0
 
     def _text_width(self) -> int:
         return max(80, self._view.viewport().width() - 2 * (MARGIN + PAD))
@@ -113,7 +115,11 @@ class ChatDelegate(QStyledItemDelegate):
         return cached
 
     def _header_height(self) -> int:
-        return QFontMetrics(self._view.font()).height()
+        font = self._view.font()
+        if self._header_font != font:  # measured once per font, not once per row
+            self._header_font = QFont(font)
+            self._header_px = QFontMetrics(font).height()
+        return self._header_px
 
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QWidget
 
@@ -35,6 +35,7 @@ from newage_desktop.protocol import llm as wire
 
 _TARGET_EVENTS = (ev.ClientConnected, ev.ClientDisconnected, ev.ClientUpdated, ev.RoomChanged)
 _REMEMBERED = 500  # requests and outputs kept for statuses and for merging with history
+REPAINT_MS = 100  # at most ~10 relayouts a second while text streams
 
 
 @dataclass
@@ -78,6 +79,14 @@ class ChatDock(DockBase):
         self._targets = Snapshot(self, chat_targets, self._apply_targets)
         self._history_generation = 0
         self.last_ack: dict[str, Any] | None = None
+        # Streamed text is shown at most ~10 times a second: each relayout measures every row,
+        # and the GUI thread shares the GIL with the relay (see docs/PERFORMANCE.md).
+        self._grown: set[tuple[str, str]] = set()
+        self._statuses: set[str] = set()
+        self._repaint = QTimer(self)
+        self._repaint.setSingleShot(True)
+        self._repaint.setInterval(REPAINT_MS)
+        self._repaint.timeout.connect(self._flush)
 
         self.extension_label = QLabel(self)
         self.extension_combo = QComboBox(self)
@@ -279,15 +288,23 @@ class ChatDock(DockBase):
                 targets = True
                 # Joins and leaves are system messages in the room's history.
                 history = history or (isinstance(event, ev.RoomChanged) and event.room_name == room)
-        if grown or statuses or added:
-            stick = self.view.at_bottom()
-            self._show(grown, statuses, room)
-            self.view.refresh(stick)
-            self._update_send()
+        self._grown |= grown
+        self._statuses |= statuses
+        if (added or grown or statuses) and not self._repaint.isActive():
+            self._repaint.start()
         if targets:
             self._targets.request()
         if history:
             self.load_history()
+
+    def _flush(self) -> None:
+        self._repaint.stop()
+        grown, self._grown = self._grown, set()
+        statuses, self._statuses = self._statuses, set()
+        stick = self.view.at_bottom()
+        self._show(grown, statuses, self.current_room())
+        self.view.refresh(stick)
+        self._update_send()
 
     def _output(self, request_id: str, output_id: str, extension: str) -> _Output | None:
         key = (request_id, output_id)
