@@ -119,6 +119,8 @@ class Core:
             await self._relay.stop()
 
     def close(self) -> None:
+        if self._relay is not None:
+            self._relay.history.flush()  # pending response updates are written, not lost
         for request in self.pairing.all():
             self.pairing.pop(request.room_id)
         for task in list(self._tasks):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -11,6 +13,13 @@ from newage_desktop.core.roomstore import RoomStore
 # Fields the server sets on every message; a client cannot override them (§7.11).
 _REQUEST_DROPPED = ("role",)
 
+# Later updates of a response (one per stream end: many for a token-batching extension) are
+# written at most this often; reads see them at once (they flush first), and a crash loses at
+# most this much of a response that is still being generated.
+UPDATE_WRITE_DELAY = 0.25
+
+log = logging.getLogger("newage")
+
 
 class History:
     """Creates, stores and updates the message objects of rooms."""
@@ -18,6 +27,8 @@ class History:
     def __init__(self, store: RoomStore, *, now: Callable[[], str]) -> None:
         self._store = store
         self._now = now
+        self._dirty: dict[tuple[str, str], dict[str, Any]] = {}  # (room, messageId) -> message
+        self._flush_timer: asyncio.TimerHandle | None = None
 
     @property
     def store(self) -> RoomStore:
@@ -69,12 +80,14 @@ class History:
         `known` is the response stored earlier for this output, if the caller kept it: it saves
         a look-up per stream end (an output of a token-batching extension has many).
         """
-        existing = (
-            known if known is not None else self._store.find_response(room, request_id, output_id)
-        )
+        existing = known
+        if existing is None:
+            self.flush()
+            existing = self._store.find_response(room, request_id, output_id)
         if existing is not None:
             existing.update(message=text, data=text, updatedAt=self._now())
-            self._store.replace_message(room, existing)
+            self._dirty[(room, existing["messageId"])] = existing
+            self._schedule_flush()
             return existing, False
         message = {
             "messageId": str(uuid.uuid4()),
@@ -94,12 +107,42 @@ class History:
         self._store.append_message(room, message)
         return message, True
 
+    def _schedule_flush(self) -> None:
+        if self._flush_timer is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (command line): write at once
+            self.flush()
+            return
+        self._flush_timer = loop.call_later(UPDATE_WRITE_DELAY, self.flush)
+
+    def flush(self) -> None:
+        """Write the pending response updates, in one transaction."""
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
+        if not self._dirty:
+            return
+        dirty, self._dirty = self._dirty, {}
+        try:
+            with self._store.transaction():
+                for (room, _), message in dirty.items():
+                    self._store.replace_message(room, message)  # False if the room is gone
+        except Exception:
+            log.exception("writing response updates failed")
+
+    def messages(self, room: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """The room's history, oldest first (the last `limit` messages)."""
+        self.flush()
+        return self._store.messages(room, limit=limit)
+
     def context(self, room: str, limit: int) -> list[dict[str, Any]]:
         """The last `limit` messages, oldest first; 0 = the whole history."""
-        return self._store.messages(room, limit=limit or None)
+        return self.messages(room, limit or None)
 
     def pages(self, room: str, page_size: int) -> list[list[dict[str, Any]]]:
-        messages = self._store.messages(room)
+        messages = self.messages(room)
         if not messages:
             return [[]]
         return [messages[i : i + page_size] for i in range(0, len(messages), page_size)]

@@ -10,6 +10,7 @@ import pytest
 
 from newage_desktop.client import NewAgeClient, NewAgeError
 from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.roomstore import RoomStore
 from newage_desktop.transport.server import RelayServer
 from tests.server.conftest import Client, provision, write_settings
 from tests.server.emulated import EmulatedExtension
@@ -147,7 +148,7 @@ async def test_history_records_one_response_per_output(
     app = await world["client"]()
     reply = await app.request("hi", target="st")
     assert await asyncio.wait_for(reply.text(), 10) == "abcdefgh"
-    messages = server.core.relay.history.store.messages("app")
+    messages = server.core.relay.history.messages("app")
     kinds = [m["kind"] for m in messages]
     assert kinds == ["request", "response"]
     assert messages[1]["message"] == messages[1]["data"] == "abcdefgh"
@@ -232,3 +233,24 @@ async def test_deleting_a_room_fails_its_streams(
         assert server.core.relay.requests == {}
     finally:
         await boss.close()
+
+
+async def test_response_updates_are_stored_soon_and_on_shutdown(
+    world: dict[str, Factory], server: RelayServer, datadir: DataDir
+) -> None:
+    ext = await world["extension"](tokens=list("abcdefghij"), batch=2)  # five stream ends
+    app = await world["client"]()
+    reply = await app.request("hi", target="st")
+    assert await asyncio.wait_for(reply.text(), 10) == ext.text
+    store = server.core.relay.history.store
+    await asyncio.sleep(0.5)  # updates are written at most 0.25 s after they happen
+    assert store.messages("app")[-1]["message"] == ext.text
+    reply = await app.request("again", target="st")
+    assert await asyncio.wait_for(reply.text(), 10) == ext.text
+    server.core.close()  # what a stop does: nothing pending is lost
+    reopened = RoomStore.open(datadir.chat_db_file)
+    try:
+        assert [m["message"] for m in reopened.messages("app")][-1] == ext.text
+    finally:
+        reopened.close()
+    server.core.open()

@@ -74,7 +74,7 @@ async def test_extension_events_with_garbage_get_error_acks(setup: Any) -> None:
     # the server is still up, and the history is intact
     reply = await app.request("again", target="st")
     assert await asyncio.wait_for(reply.text(), 10) == ext.text
-    kinds = [m["kind"] for m in server.core.relay.history.store.messages("app")]
+    kinds = [m["kind"] for m in server.core.relay.history.messages("app")]
     assert kinds == ["request", "response", "request", "response"]
 
 
@@ -95,7 +95,7 @@ async def test_client_events_with_garbage(setup: Any) -> None:
     assert await app.call("/llm", "$stream-write", None) == "invalid stream id: None"
     answer = await app.call("/llm", "WATCH_ROOM", {"roomName": "app"})
     assert answer == {"status": "error", "message": "Unauthorized"}
-    assert len(server.core.relay.history.store.messages("app")) == 2
+    assert len(server.core.relay.history.messages("app")) == 2
 
 
 async def test_oversized_extension_message_drops_only_that_connection(setup: Any) -> None:

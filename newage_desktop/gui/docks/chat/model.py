@@ -22,9 +22,12 @@ TIME_ROLE = Qt.ItemDataRole.UserRole + 23
 REQUEST_ROLE = Qt.ItemDataRole.UserRole + 24
 DETAIL_ROLE = Qt.ItemDataRole.UserRole + 25  # why a request failed
 KEY_ROLE = Qt.ItemDataRole.UserRole + 26
+ITEM_ROLE = Qt.ItemDataRole.UserRole + 27  # the ChatItem itself (one call for the delegate)
 
-HISTORY_LIMIT = 200
-LIVE_LIMIT = 2 * HISTORY_LIMIT  # rows shown at most; the oldest make way
+HISTORY_LIMIT = 100
+# Rows shown at most; the oldest make way. Every relayout measures every row, on the GUI thread
+# that shares the GIL with the relay, so a busy room must not grow the view without bound.
+LIVE_LIMIT = HISTORY_LIMIT + 50
 
 
 @dataclass
@@ -56,7 +59,7 @@ def room_history(core: Core, room: str) -> list[dict[str, Any]]:
     """The last messages of a room, oldest first (runs on the server loop)."""
     if core.rooms.store.get(room) is None:
         return []
-    return core.relay.history.store.messages(room, limit=HISTORY_LIMIT)
+    return core.relay.history.messages(room, limit=HISTORY_LIMIT)
 
 
 def item_of(message: dict[str, Any]) -> ChatItem:
@@ -113,6 +116,8 @@ class ChatModel(QAbstractListModel):
             return item.detail
         if role == KEY_ROLE:
             return item.key
+        if role == ITEM_ROLE:
+            return item
         return None
 
     # --- contents ------------------------------------------------------------------------------
@@ -137,8 +142,7 @@ class ChatModel(QAbstractListModel):
         if item.key in self._rows:
             return
         if len(self._items) >= LIVE_LIMIT:
-            # A busy room would otherwise grow the view (and each relayout) without bound;
-            # older messages stay in the room's history.
+            # Older messages stay in the room's history (Reload shows them).
             drop = len(self._items) - LIVE_LIMIT + 1
             self.beginRemoveRows(ROOT, 0, drop - 1)
             del self._items[:drop]

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from newage_desktop.gui.docks.chat.model import (
     AUTHOR_ROLE,
     DETAIL_ROLE,
-    KEY_ROLE,
+    ITEM_ROLE,
     KIND_ROLE,
     STATUS_ROLE,
     TIME_ROLE,
@@ -98,15 +98,16 @@ class ChatDelegate(QStyledItemDelegate):
         return max(80, self._view.viewport().width() - 2 * (MARGIN + PAD))
 
     def _text(self, index: QModelIndex | QPersistentModelIndex) -> tuple[QTextLayout, float]:
-        text = str(index.data() or "")
+        item = index.data(ITEM_ROLE)  # one call: this runs for every row at every relayout
+        text = str(item.text) if item is not None else ""
         width = self._text_width()
-        key = (str(index.data(KEY_ROLE)), len(text), width)
+        key = (str(item.key) if item is not None else "", len(text), width)
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
         font = self._view.font()
-        if index.data(KIND_ROLE) == "system":
+        if item is not None and item.kind == "system":
             font.setItalic(True)
         cached = _layout(text, font, width)
         self._cache[key] = cached
