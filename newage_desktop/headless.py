@@ -9,6 +9,7 @@ import sys
 from newage_desktop.cli import install_stop_signals
 from newage_desktop.core.datadir import DataDir
 from newage_desktop.core.logs import LOGGER_NAME, LogControl, setup_logging
+from newage_desktop.eventloop import new_event_loop
 from newage_desktop.transport.server import RelayServer, StartupError
 
 log = logging.getLogger(LOGGER_NAME)
@@ -17,7 +18,8 @@ log = logging.getLogger(LOGGER_NAME)
 def run_headless(datadir: DataDir, *, host: str | None, port: int | None) -> int:
     """Returns the process exit status: 0 after a clean stop, 1 if start-up failed."""
     try:
-        return asyncio.run(_serve(datadir, host, port))
+        with asyncio.Runner(loop_factory=new_event_loop) as runner:
+            return runner.run(_serve(datadir, host, port))
     except KeyboardInterrupt:
         return 0
 

@@ -19,19 +19,11 @@ from typing import Any, TypeVar
 from newage_desktop.core import events as ev
 from newage_desktop.core.datadir import DataDir
 from newage_desktop.core.logs import LOGGER_NAME, upstream_level
+from newage_desktop.eventloop import new_event_loop
 from newage_desktop.transport.server import RelayServer
 
 log = logging.getLogger("newage")
 T = TypeVar("T")
-
-
-def _new_loop() -> asyncio.AbstractEventLoop:
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.new_event_loop()
-    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
-    return loop
 
 
 class ServerRuntime:
@@ -45,7 +37,7 @@ class ServerRuntime:
         self.port = port
         self.events = EventInbox()
         self.server: RelayServer | None = None
-        self._loop = _new_loop()
+        self._loop = new_event_loop()
         self._thread = threading.Thread(target=self._run_loop, name="newage-server", daemon=True)
         self._thread.start()
         self._log_handler = _QueueLogHandler(self.events)

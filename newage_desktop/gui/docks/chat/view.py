@@ -1,48 +1,27 @@
-"""The chat list: a QListView whose delegate draws each message as a wrapped bubble.
-
-Text layouts are cached per (row key, text length, width), so the relayout that follows each
-event batch only lays out the rows whose text grew.
-"""
+"""The chat view: a rich-text document of message bubbles that follows a ChatModel."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
-    QFontMetrics,
     QKeyEvent,
-    QPainter,
     QPalette,
-    QTextLayout,
-    QTextOption,
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+    QTextFrame,
+    QTextFrameFormat,
 )
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QListView,
-    QPlainTextEdit,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QWidget,
-)
+from PySide6.QtWidgets import QPlainTextEdit, QTextBrowser, QWidget
 
-from newage_desktop.gui.docks.chat.model import (
-    AUTHOR_ROLE,
-    DETAIL_ROLE,
-    ITEM_ROLE,
-    KIND_ROLE,
-    STATUS_ROLE,
-    TIME_ROLE,
-)
+from newage_desktop.gui.docks.chat.model import ITEM_ROLE, ChatItem, ChatModel
 from newage_desktop.gui.docks.table import local_time
 
-MARGIN = 4  # around a bubble
-PAD = 8  # inside a bubble
-CACHE_SIZE = 1000
+Index = QModelIndex | QPersistentModelIndex
 
 _STATUS_COLORS = {
     "waiting": QColor("#7a7a7a"),
@@ -61,157 +40,135 @@ def _mix(a: QColor, b: QColor, amount: float) -> QColor:
     )
 
 
-def _layout(text: str, font: QFont, width: float) -> tuple[QTextLayout, float]:
-    layout = QTextLayout(text.replace("\n", "\u2028"), font)
-    option = QTextOption()
-    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-    layout.setTextOption(option)
-    layout.beginLayout()
-    height = 0.0
-    while True:
-        line = layout.createLine()
-        if not line.isValid():
-            break
-        line.setLineWidth(width)
-        line.setPosition(QPointF(0, height))
-        height += line.height()
-    layout.endLayout()
-    return layout, height
+class ChatView(QTextBrowser):
+    """The room's messages as one rich-text document, kept in step with a ChatModel.
 
+    Each row is a frame (a tinted bubble) holding a header line and the text. Only the rows
+    that changed are rewritten, and Qt lays the document out in C++: an item view with a
+    Python delegate measured every row from Python at every relayout, taking the GIL from the
+    relay's thread many times a second while a stream was shown.
+    """
 
-class ChatDelegate(QStyledItemDelegate):
     def __init__(
         self,
-        view: QListView,
+        model: ChatModel,
         status_text: Callable[[str], str],
         author_text: Callable[[str], str],
+        parent: QWidget | None = None,
     ) -> None:
-        super().__init__(view)
-        self._view = view
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setUndoRedoEnabled(False)
+        self._model = model
         self._status_text = status_text
         self._author_text = author_text
-        self._cache: OrderedDict[tuple[str, int, int], tuple[QTextLayout, float]] = OrderedDict()
-        self._header_font: QFont | None = None
-        self._header_px = 0
+        self._frames: list[QTextFrame] = []
+        model.modelReset.connect(self.rebuild)
+        model.rowsInserted.connect(self._inserted)
+        model.rowsRemoved.connect(self._removed)
+        model.dataChanged.connect(self._changed)
+        self.rebuild()
 
-    def _text_width(self) -> int:
-        return max(80, self._view.viewport().width() - 2 * (MARGIN + PAD))
+    # --- model → document ----------------------------------------------------------------------
+    def rebuild(self) -> None:
+        self.document().clear()
+        self._frames = []
+        self._inserted(QModelIndex(), 0, self._model.rowCount() - 1)
 
-    def _text(self, index: QModelIndex | QPersistentModelIndex) -> tuple[QTextLayout, float]:
-        item = index.data(ITEM_ROLE)  # one call: this runs for every row at every relayout
-        text = str(item.text) if item is not None else ""
-        width = self._text_width()
-        key = (str(item.key) if item is not None else "", len(text), width)
-        cached = self._cache.get(key)
-        if cached is not None:
-            self._cache.move_to_end(key)
-            return cached
-        font = self._view.font()
-        if item is not None and item.kind == "system":
-            font.setItalic(True)
-        cached = _layout(text, font, width)
-        self._cache[key] = cached
-        if len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
-        return cached
+    def _inserted(self, _parent: Index, first: int, last: int) -> None:
+        for row in range(first, last + 1):
+            cursor = QTextCursor(self.document())
+            if row < len(self._frames):
+                cursor.setPosition(self._frames[row].firstPosition() - 1)
+            else:
+                cursor.movePosition(QTextCursor.MoveOperation.End)
+            frame = cursor.insertFrame(self._frame_format(row))
+            self._frames.insert(row, frame)
+            self._fill(row)
 
-    def _header_height(self) -> int:
-        font = self._view.font()
-        if self._header_font != font:  # measured once per font, not once per row
-            self._header_font = QFont(font)
-            self._header_px = QFontMetrics(font).height()
-        return self._header_px
+    def _removed(self, _parent: Index, first: int, last: int) -> None:
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self._frames[first].firstPosition() - 1)
+        cursor.setPosition(self._frames[last].lastPosition() + 1, QTextCursor.MoveMode.KeepAnchor)
+        cursor.removeSelectedText()
+        del self._frames[first : last + 1]
 
-    def sizeHint(
-        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> QSize:
-        height = self._text(index)[1]
-        total = 2 * MARGIN + 2 * PAD + self._header_height() + 2 + int(height + 0.999)
-        return QSize(self._view.viewport().width(), total)
+    def _changed(self, top: Index, bottom: Index, _roles: object = None) -> None:
+        for row in range(top.row(), bottom.row() + 1):
+            if 0 <= row < len(self._frames):
+                self._fill(row)
 
-    def paint(
-        self,
-        painter: QPainter,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> None:
-        palette: QPalette = option.palette
-        rect = QRectF(option.rect).adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN)
-        kind = index.data(KIND_ROLE)
+    def _frame_format(self, row: int) -> QTextFrameFormat:
+        item = self._item(row)
+        palette = self.palette()
         base = palette.color(QPalette.ColorRole.Base)
         highlight = palette.color(QPalette.ColorRole.Highlight)
+        fmt = QTextFrameFormat()
+        fmt.setPadding(8)
+        fmt.setBottomMargin(6)
+        fmt.setBorder(0)
+        if item is not None and item.kind != "system":
+            tint = 0.14 if item.kind == "request" else 0.05
+            fmt.setBackground(_mix(base, highlight, tint))
+        return fmt
+
+    def _item(self, row: int) -> ChatItem | None:
+        item = self._model.index(row).data(ITEM_ROLE)
+        return item if isinstance(item, ChatItem) else None
+
+    def _fill(self, row: int) -> None:
+        """Rewrite one bubble: header (author, time, status) and text."""
+        item = self._item(row)
+        frame = self._frames[row]
+        if item is None:
+            return
+        palette = self.palette()
         text_color = palette.color(QPalette.ColorRole.Text)
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        if kind != "system":
-            fill = _mix(base, highlight, 0.14 if kind == "request" else 0.05)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(fill)
-            painter.drawRoundedRect(rect, 6, 6)
-        if option.state & QStyle.StateFlag.State_Selected:
-            painter.setPen(highlight)
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(rect, 6, 6)
-        inner = rect.adjusted(PAD, PAD, -PAD, -PAD)
-        header_font = QFont(self._view.font())
-        header_font.setBold(True)
-        painter.setFont(header_font)
-        painter.setPen(text_color)
-        header_height = self._header_height()
-        author = self._author_text(str(index.data(AUTHOR_ROLE) or ""))
-        painter.drawText(
-            QRectF(inner.left(), inner.top(), inner.width(), header_height),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            author,
-        )
-        author_width = QFontMetrics(header_font).horizontalAdvance(author)
-        small = QFont(self._view.font())
-        painter.setFont(small)
-        painter.setPen(_mix(text_color, base, 0.45))
-        painter.drawText(
-            QRectF(inner.left() + author_width + 8, inner.top(), inner.width(), header_height),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            local_time(index.data(TIME_ROLE), compact=False)[11:],
-        )
-        status = str(index.data(STATUS_ROLE) or "")
-        if status:
-            label = self._status_text(status)
-            detail = str(index.data(DETAIL_ROLE) or "")
-            if detail and status != "timed out":
-                label = f"{label}: {detail}"
-            painter.setPen(_STATUS_COLORS.get(status, text_color))
-            painter.drawText(
-                QRectF(inner.left(), inner.top(), inner.width(), header_height),
-                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                label,
-            )
-        layout, _height = self._text(index)
-        painter.setPen(_mix(text_color, base, 0.35) if kind == "system" else text_color)
-        layout.draw(painter, QPointF(inner.left(), inner.top() + header_height + 2))
-        painter.restore()
+        base = palette.color(QPalette.ColorRole.Base)
+        cursor = frame.firstCursorPosition()
+        cursor.setPosition(frame.lastPosition(), QTextCursor.MoveMode.KeepAnchor)
+        cursor.beginEditBlock()
+        cursor.removeSelectedText()
+        author = QTextCharFormat()
+        author.setFontWeight(QFont.Weight.Bold)
+        author.setForeground(text_color)
+        cursor.insertText(self._author_text(item.author), author)
+        muted = QTextCharFormat()
+        muted.setForeground(_mix(text_color, base, 0.45))
+        cursor.insertText("  " + local_time(item.time, compact=False)[11:], muted)
+        if item.status:
+            label = self._status_text(item.status)
+            if item.detail and item.status != "timed out":
+                label = f"{label}: {item.detail}"
+            status = QTextCharFormat()
+            status.setForeground(_STATUS_COLORS.get(item.status, text_color))
+            cursor.insertText("  · " + label, status)
+        body = QTextCharFormat()
+        body.setForeground(_mix(text_color, base, 0.35) if item.kind == "system" else text_color)
+        body.setFontItalic(item.kind == "system")
+        cursor.insertBlock(QTextBlockFormat(), body)
+        cursor.insertText(item.text, body)
+        cursor.endEditBlock()
 
-
-class ChatView(QListView):
-    """Variable-height rows; `refresh()` relayouts once and keeps the view at the bottom."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setUniformItemSizes(False)
-        self.setWordWrap(True)
-        self.setResizeMode(QListView.ResizeMode.Adjust)
-        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-
+    # --- scrolling and selection ---------------------------------------------------------------
     def at_bottom(self) -> bool:
         bar = self.verticalScrollBar()
         return bar.value() >= bar.maximum() - 8
 
     def refresh(self, stick: bool) -> None:
-        """Lay the rows out again (their heights changed); follow the end if we were there."""
-        self.doItemsLayout()
+        """Follow the end if the view was there before the change."""
         if stick:
-            self.scrollToBottom()
+            self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
+
+    def selected_rows(self) -> list[int]:
+        """Rows touched by the text selection (or, without one, the row at the cursor)."""
+        cursor = self.textCursor()
+        start, end = sorted((cursor.selectionStart(), cursor.selectionEnd()))
+        return [
+            row
+            for row, frame in enumerate(self._frames)
+            if frame.lastPosition() >= start and frame.firstPosition() <= end
+        ]
 
 
 class PromptEdit(QPlainTextEdit):

@@ -30,12 +30,12 @@ from newage_desktop.gui.docks.chat.model import (
     request_key,
     room_history,
 )
-from newage_desktop.gui.docks.chat.view import ChatDelegate, ChatView, PromptEdit
+from newage_desktop.gui.docks.chat.view import ChatView, PromptEdit
 from newage_desktop.protocol import llm as wire
 
 _TARGET_EVENTS = (ev.ClientConnected, ev.ClientDisconnected, ev.ClientUpdated, ev.RoomChanged)
 _REMEMBERED = 500  # requests and outputs kept for statuses and for merging with history
-REPAINT_MS = 100  # at most ~10 relayouts a second while text streams
+REPAINT_MS = 100  # at most ~10 repaints a second while text streams
 
 
 @dataclass
@@ -112,10 +112,7 @@ class ChatDock(DockBase):
         self.toolbar.addAction(self.reload_action)
         self.toolbar.addAction(self.regenerate_action)
 
-        self.view = ChatView(self)
-        self.view.setModel(self.model)
-        self.delegate = ChatDelegate(self.view, self.status_text, self.author_text)
-        self.view.setItemDelegate(self.delegate)
+        self.view = ChatView(self.model, self.status_text, self.author_text, self)
         self.view.addAction(self.copy_action)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
@@ -155,7 +152,7 @@ class ChatDock(DockBase):
         self.prompt.setPlaceholderText(
             self.tr("Message to the extension — Enter sends, Shift+Enter starts a new line")
         )
-        self.view.viewport().update()
+        self.view.rebuild()  # author and status labels are translated
 
     def author_text(self, identity: str) -> str:
         return self.tr("Desktop (you)") if identity == DESKTOP_IDENTITY else identity
@@ -380,7 +377,7 @@ class ChatDock(DockBase):
         self.run_action(title, run())
 
     def copy_selected(self) -> None:
-        rows = sorted(index.row() for index in self.view.selectionModel().selectedIndexes())
+        rows = self.view.selected_rows()
         texts = [str(self.model.index(row).data()) for row in rows]
         if texts:
             QGuiApplication.clipboard().setText("\n\n".join(texts))
