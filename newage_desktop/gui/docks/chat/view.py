@@ -105,7 +105,7 @@ class ChatView(QTextBrowser):
         highlight = palette.color(QPalette.ColorRole.Highlight)
         fmt = QTextFrameFormat()
         fmt.setPadding(8)
-        fmt.setBottomMargin(6)
+        fmt.setBottomMargin(2)
         fmt.setBorder(0)
         if item is not None and item.kind != "system":
             tint = 0.14 if item.kind == "request" else 0.05

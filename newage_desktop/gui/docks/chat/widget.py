@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSpli
 from newage_desktop.core import events as ev
 from newage_desktop.core.app import Core
 from newage_desktop.core.desktop import DESKTOP_IDENTITY, desktop_request
+from newage_desktop.core.rooms import SYSTEM_IDENTITY
 from newage_desktop.gui.bridge import CoreBridge
 from newage_desktop.gui.docks.base import DockBase, Snapshot
 from newage_desktop.gui.docks.chat.model import (
@@ -155,7 +156,11 @@ class ChatDock(DockBase):
         self.view.rebuild()  # author and status labels are translated
 
     def author_text(self, identity: str) -> str:
-        return self.tr("Desktop (you)") if identity == DESKTOP_IDENTITY else identity
+        if identity == DESKTOP_IDENTITY:
+            return self.tr("Desktop (you)")
+        if identity == SYSTEM_IDENTITY:  # the author of join/leave notices (§7.11)
+            return self.tr("System")
+        return identity
 
     def status_text(self, status: str) -> str:
         texts = {
