@@ -83,6 +83,9 @@ def qt_settings(tmp_path: Path, qapp: QApplication) -> Iterator[Path]:
     yield path
 
 
+_CLOSED_LOOPS: list[asyncio.AbstractEventLoop] = []
+
+
 @pytest.fixture(autouse=True)
 def qasync_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     """A qasync loop marked as running, so GUI coroutines run whenever Qt processes events."""
@@ -103,6 +106,11 @@ def qasync_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
         asyncio.events._set_running_loop(None)
         loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
         loop.close()
+        # A closed qasync loop still has Qt timers on its internal QObject; if Python's cyclic
+        # collector freed it on the server's worker thread, the timers would not be unregistered
+        # and the next to fire would crash the process (SIGSEGV in
+        # QTimerInfoList::activateTimers). Closed loops are therefore kept alive.
+        _CLOSED_LOOPS.append(loop)
         asyncio.set_event_loop(None)
 
 
