@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ class RecordingGateway:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str, str, Any]] = []  # (sid, namespace, event, data)
         self.dropped: list[tuple[str, str]] = []
+        self.acks: list[Callable[..., None]] = []  # write acks the "receiver" has not sent yet
 
     async def emit(self, sids: Iterable[str], namespace: str, event: str, data: Any) -> None:
         for sid in sids:
@@ -23,6 +24,18 @@ class RecordingGateway:
 
     async def disconnect(self, sid: str, namespace: str) -> None:
         self.dropped.append((sid, namespace))
+
+    async def send(
+        self,
+        sid: str,
+        namespace: str,
+        event: str,
+        args: list[Any],
+        on_ack: Callable[..., None] | None = None,
+    ) -> None:
+        self.sent.append((sid, namespace, event, args))
+        if on_ack is not None:
+            self.acks.append(on_ack)
 
     def events_to(self, sid: str) -> list[tuple[str, Any]]:
         return [(event, data) for s, _, event, data in self.sent if s == sid]
