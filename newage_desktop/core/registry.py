@@ -104,6 +104,7 @@ class Registry:
                 address=info.address,
             )
             self._identities[info.identity] = reg
+            reg.sids[info.sid] = info.namespace
             change: Change = "added"
         else:
             before = reg.entry()
@@ -111,7 +112,6 @@ class Registry:
             reg.desc = info.desc
             reg.sids[info.sid] = info.namespace
             change = "updated" if reg.entry() != before else None
-        reg.sids[info.sid] = info.namespace
         if info.namespace == NS_LLM and info.is_extension:
             self._llm.setdefault(info.identity, []).append(info.sid)
         return change
