@@ -30,7 +30,7 @@ from newage_desktop.core.app import Core
 from newage_desktop.protocol import errors as err
 from newage_desktop.protocol import events as names
 from newage_desktop.protocol.validation import PayloadError, payload_object
-from newage_desktop.transport import eio_fixes
+from newage_desktop.transport import eio_fixes, fastjson
 from newage_desktop.transport.dispatch import Answer, Call, EventSpec, Namespace, error
 
 log = logging.getLogger("newage")
@@ -44,7 +44,9 @@ def _refusal(reason: str) -> dict[str, Any]:
 
 class RelaySocketServer(socketio.AsyncServer):  # type: ignore[misc]
     def __init__(self, core: Core, namespaces: Mapping[str, Namespace], **kwargs: Any) -> None:
-        super().__init__(async_mode="aiohttp", async_handlers=False, namespaces="*", **kwargs)
+        super().__init__(
+            async_mode="aiohttp", async_handlers=False, namespaces="*", json=fastjson, **kwargs
+        )
         eio_fixes.install(self.eio)
         self.core = core
         self.tables = dict(namespaces)
