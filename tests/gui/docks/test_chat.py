@@ -106,6 +106,9 @@ def test_a_slow_stream_grows_batch_by_batch(
     texts = list(dict.fromkeys(seen))
     assert 3 <= len(texts) < len(extension.tokens)  # grew in steps, not token by token
     assert all(extension.text.startswith(text) for text in texts)
+    # the view shows what the model holds: the appended pieces add up to the whole answer
+    qtbot.waitUntil(lambda: extension.text in dock.view.toPlainText())
+    assert dock.view.toPlainText().count(extension.text) == 1
 
 
 def test_regenerate_sends_regenerate_message(

@@ -63,6 +63,9 @@ class ChatView(QTextBrowser):
         self._status_text = status_text
         self._author_text = author_text
         self._frames: list[QTextFrame] = []
+        # What each bubble shows: (header, text). A streaming answer usually only grows, and
+        # then only the new text is appended: document edits hold the GIL while Qt lays out.
+        self._shown: list[tuple[tuple[str, ...], str]] = []
         model.modelReset.connect(self.rebuild)
         model.rowsInserted.connect(self._inserted)
         model.rowsRemoved.connect(self._removed)
@@ -73,6 +76,7 @@ class ChatView(QTextBrowser):
     def rebuild(self) -> None:
         self.document().clear()
         self._frames = []
+        self._shown = []
         self._inserted(QModelIndex(), 0, self._model.rowCount() - 1)
 
     def _inserted(self, _parent: Index, first: int, last: int) -> None:
@@ -84,6 +88,7 @@ class ChatView(QTextBrowser):
                 cursor.movePosition(QTextCursor.MoveOperation.End)
             frame = cursor.insertFrame(self._frame_format(row))
             self._frames.insert(row, frame)
+            self._shown.insert(row, ((), ""))
             self._fill(row)
 
     def _removed(self, _parent: Index, first: int, last: int) -> None:
@@ -92,6 +97,7 @@ class ChatView(QTextBrowser):
         cursor.setPosition(self._frames[last].lastPosition() + 1, QTextCursor.MoveMode.KeepAnchor)
         cursor.removeSelectedText()
         del self._frames[first : last + 1]
+        del self._shown[first : last + 1]
 
     def _changed(self, top: Index, bottom: Index, _roles: object = None) -> None:
         for row in range(top.row(), bottom.row() + 1):
@@ -125,10 +131,38 @@ class ChatView(QTextBrowser):
         palette = self.palette()
         text_color = palette.color(QPalette.ColorRole.Text)
         base = palette.color(QPalette.ColorRole.Base)
+        header = (item.author, item.time, item.status, item.detail, item.kind)
+        body = QTextCharFormat()
+        body.setForeground(_mix(text_color, base, 0.35) if item.kind == "system" else text_color)
+        body.setFontItalic(item.kind == "system")
+        shown_header, shown_text = self._shown[row]
+        if shown_header and item.text.startswith(shown_text):
+            if shown_header != header:  # e.g. the status: rewrite the header line only
+                cursor = frame.firstCursorPosition()
+                cursor.movePosition(
+                    QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor
+                )
+                cursor.removeSelectedText()
+                self._write_header(cursor, item, text_color, base)
+            if len(item.text) > len(shown_text):
+                cursor = QTextCursor(self.document())
+                cursor.setPosition(frame.lastPosition())
+                cursor.insertText(item.text[len(shown_text) :], body)
+            self._shown[row] = (header, item.text)
+            return
+        self._shown[row] = (header, item.text)
         cursor = frame.firstCursorPosition()
         cursor.setPosition(frame.lastPosition(), QTextCursor.MoveMode.KeepAnchor)
         cursor.beginEditBlock()
         cursor.removeSelectedText()
+        self._write_header(cursor, item, text_color, base)
+        cursor.insertBlock(QTextBlockFormat(), body)
+        cursor.insertText(item.text, body)
+        cursor.endEditBlock()
+
+    def _write_header(
+        self, cursor: QTextCursor, item: ChatItem, text_color: QColor, base: QColor
+    ) -> None:
         author = QTextCharFormat()
         author.setFontWeight(QFont.Weight.Bold)
         author.setForeground(text_color)
@@ -143,12 +177,6 @@ class ChatView(QTextBrowser):
             status = QTextCharFormat()
             status.setForeground(_STATUS_COLORS.get(item.status, text_color))
             cursor.insertText("  · " + label, status)
-        body = QTextCharFormat()
-        body.setForeground(_mix(text_color, base, 0.35) if item.kind == "system" else text_color)
-        body.setFontItalic(item.kind == "system")
-        cursor.insertBlock(QTextBlockFormat(), body)
-        cursor.insertText(item.text, body)
-        cursor.endEditBlock()
 
     # --- scrolling and selection ---------------------------------------------------------------
     def at_bottom(self) -> bool:
