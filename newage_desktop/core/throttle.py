@@ -46,7 +46,3 @@ class FailureThrottle:
         now = self._clock()
         self._by_address.setdefault(address, deque()).append(now)
         self._by_client.setdefault(client_id, deque()).append(now)
-
-    def failures(self, address: str, client_id: str) -> tuple[int, int]:
-        """(failures of the address, failures of the clientId) in the current window."""
-        return self._count(self._by_address, address), self._count(self._by_client, client_id)

@@ -62,18 +62,3 @@ def payload_object(payload: Any) -> dict[str, Any]:
     if isinstance(payload, dict):
         return payload
     raise PayloadError("Invalid payload.")
-
-
-def optional_str(payload: dict[str, Any], *names: str) -> str | None:
-    """First present field of `names` (aliases, first form wins); must be a string.
-
-    An empty string counts as missing (§2.2 rule 7). A present non-string raises
-    `PayloadError('Invalid payload.')`.
-    """
-    for name in names:
-        if name in payload and payload[name] is not None:
-            value = payload[name]
-            if not isinstance(value, str):
-                raise PayloadError("Invalid payload.")
-            return value or None
-    return None
