@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
 import socketio
 
 LLM = "/llm"
 READ_SIZE = 16384
+REQUEST_CANCELLED = "Request cancelled."
 _DONE = object()
 
 
@@ -30,10 +31,17 @@ class Reply:
     A request's output may arrive as several consecutive streams (the SillyTavern extension
     streams a few tokens at a time), and the protocol does not say which stream is the last.
     The reply ends when the server reports the request `completed` (or `failed`) and no stream
-    has opened for `linger` seconds after all announced ones ended.
+    has opened for `linger` seconds after all announced ones ended. `cancel()` ends it at once;
+    iterating then raises `NewAgeError('Request cancelled.')` unless some target had answered.
     """
 
-    def __init__(self, request_id: str, *, linger: float) -> None:
+    def __init__(
+        self,
+        request_id: str,
+        *,
+        linger: float,
+        canceller: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
         self.request_id = request_id
         self.ack: dict[str, Any] | None = None
         self.status: str | None = None  # 'completed' / 'failed' / None while running
@@ -44,6 +52,7 @@ class Reply:
         self._linger = linger
         self._finisher: asyncio.TimerHandle | None = None
         self._finished = False
+        self._canceller = canceller
 
     def __aiter__(self) -> AsyncIterator[str]:
         return self._iterate()
@@ -62,6 +71,13 @@ class Reply:
     async def text(self) -> str:
         """Wait for the whole reply; returns the text of all outputs, in arrival order."""
         return "".join([chunk async for chunk in self])
+
+    async def cancel(self) -> None:
+        """CANCEL_REQUEST for this reply's request; raises NewAgeError if the server refuses
+        (`Request not found.` once it has completed)."""
+        if self._canceller is None:
+            raise NewAgeError("This reply cannot be cancelled.")
+        await self._canceller(self.request_id)
 
     # --- fed by the client ---------------------------------------------------------------------
     def _chunk(self, output_id: str, text: str) -> None:
@@ -94,6 +110,17 @@ class Reply:
         if self.status is None and not self._open_streams:
             self.status = "failed"
             self._finish()
+
+    def _cancelled(self) -> None:
+        """Our CANCEL_REQUEST was accepted: its effects came before the ack, nothing follows."""
+        if self.status != "completed":
+            self.status = "failed"
+            self.error = REQUEST_CANCELLED
+        self._open_streams.clear()
+        if self._finisher is not None:
+            self._finisher.cancel()
+            self._finisher = None
+        self._finish()
 
     def _maybe_finish(self) -> None:
         if self.status is None or self._open_streams or self._finished:
@@ -188,7 +215,7 @@ class NewAgeClient:
     ) -> Reply:
         """Send an LLM_REQUEST; iterate the returned Reply for the streamed text."""
         request_id = request_id or str(uuid.uuid4())
-        reply = Reply(request_id, linger=self.linger)
+        reply = Reply(request_id, linger=self.linger, canceller=self.cancel)
         self._replies[request_id] = reply
         payload: dict[str, Any] = {"requestId": request_id, "message": message, **fields}
         if target is not None:
@@ -201,6 +228,20 @@ class NewAgeClient:
             self._replies.pop(request_id, None)
             raise NewAgeError(ack.get("message", "LLM request refused"))
         return reply
+
+    async def cancel(self, request_id: str) -> None:
+        """CANCEL_REQUEST (§7.14): the server stops the request and tells its extensions.
+
+        Raises NewAgeError with the server's message: `Request not found.` (unknown or
+        already completed), `Permission denied.` (another client's request).
+        """
+        ack = await self.call(LLM, "CANCEL_REQUEST", {"requestId": request_id})
+        if not isinstance(ack, dict) or ack.get("status") != "ok":
+            message = ack.get("message") if isinstance(ack, dict) else None
+            raise NewAgeError(message or "Cancel refused.")
+        reply = self._replies.get(request_id)
+        if reply is not None:
+            reply._cancelled()
 
     async def call_function(
         self, name: str, *args: Any, target: str = "server", timeout: float = 10

@@ -6,7 +6,8 @@ The desktop has no socket. Its requests go through the same `LlmRelay.handle_req
 no client can take: identities start with their clientId, and a clientId cannot contain `*`
 (§4.1), so no socket is ever registered under it and nothing is emitted to one. The window
 follows the request through core events: `LlmRequestStarted`, `LlmChunk`,
-`LlmResponseRecorded` and `LlmRequestEnded`.
+`LlmResponseRecorded` and `LlmRequestEnded`; it cancels through `LlmRelay.cancel` too, with the
+effects of a `CANCEL_REQUEST` (§7.14), as the admin it is.
 """
 
 from __future__ import annotations
@@ -69,3 +70,13 @@ async def desktop_request(
     if plan is not None:
         await relay.forward(plan)
     return ack
+
+
+async def desktop_cancel(core: Core, request_id: str) -> dict[str, Any]:
+    """Cancel a request in flight (any requester's: the desktop is admin); the ack of §7.14.
+
+    `{status:'ok', requestId}` once the extensions were told, the open streams failed, the
+    requester informed and the final status sent; else `{status:'error', message}` with
+    `Request not found.` (unknown or already completed) or `Invalid payload.`.
+    """
+    return await core.relay.cancel(desktop_socket(core), {"requestId": request_id})

@@ -1,8 +1,10 @@
 """The LLM relay (PROTOCOL.md §7): requests to extensions, their output back to the room.
 
-Requests are validated and recorded, forwarded to extension sockets, and tracked; extension
-streams are attributed to requests, reordered by chunk index and fanned out to one
-socket.io-stream stream per recipient socket; responses are recorded once per output.
+Requests are validated and recorded, forwarded to extension sockets, and tracked here; the
+extensions' output is handled by `output.OutputRelay` (attribution, reordering, fan-out to one
+socket.io-stream stream per recipient socket, one recorded response per output), and requests
+that end early (time-out, disconnect, room deleted, cancelled) by `endings.RequestEndings`.
+This class owns the state both work on and is the API the transport and the desktop call.
 """
 
 from __future__ import annotations
@@ -10,15 +12,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from newage_desktop.core import events as ev
+from newage_desktop.core.endings import RequestEndings
 from newage_desktop.core.history import History
+from newage_desktop.core.output import OutputRelay
 from newage_desktop.core.sstream import RECEIVER_TIMED_OUT, ForwardedStream, StreamEnv
-from newage_desktop.core.tracking import ExtensionStream, Output, TrackedRequest
+from newage_desktop.core.tracking import ExtensionStream, Output, Tombstones, TrackedRequest
 from newage_desktop.protocol import events as names
 from newage_desktop.protocol import llm as wire
 
@@ -47,6 +50,7 @@ class LlmRelay:
         self.streams: dict[tuple[str, str], ExtensionStream] = {}
         self.forwards: dict[str, dict[str, ForwardedStream]] = {}  # sid -> ssId -> stream
         self.watching: dict[str, set[str]] = {}  # admin sid -> room names ('*' = all)
+        self.cancelled = Tombstones()  # what cancelled requests left behind (§7.14)
         self.env = StreamEnv(
             out=core,
             clock=core.clock,
@@ -55,6 +59,8 @@ class LlmRelay:
             on_close=self._forward_closed,
         )
         self._sweeper: asyncio.Task[None] | None = None
+        self.output = OutputRelay(self)
+        self.endings = RequestEndings(self)
 
     # --- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -83,8 +89,9 @@ class LlmRelay:
             if now - request.last_event < timeout:
                 continue
             if not request.completed:
-                await self._time_out(request)
-            self._forget(request)
+                await self.endings.time_out(request)
+            self.endings.forget(request)
+        self.cancelled.expire(now, timeout)
         for streams in list(self.forwards.values()):
             for forward in list(streams.values()):
                 if not forward.idle and now - forward.last_activity >= timeout:
@@ -199,7 +206,7 @@ class LlmRelay:
             last_event=now,
         )
         if existing is not None:
-            self._forget(existing)
+            self.endings.forget(existing)
         self.requests[request.request_id] = request
         ack = {
             "status": "ok",
@@ -218,6 +225,8 @@ class LlmRelay:
     async def forward(self, plan: Forward) -> None:
         """§7.4: one LLM_REQUEST per target, to its most recent /llm socket; after the ack."""
         request, message, request_type = plan.request, plan.message, plan.request_type
+        if self.requests.get(request.request_id) is not request:
+            return  # cancelled (or its room deleted) before its ack was out
         context = self.history.context(request.room, self.core.settings.forward_context_limit)
         for target in request.targets:
             sid = self.core.registry.latest_llm_socket(target)
@@ -248,215 +257,35 @@ class LlmRelay:
         await self.core.emit_error(info.sid, info.namespace, message, requestId=request_id)
         return {"status": "error", "message": message}
 
-    # --- extension output (§7.5–§7.8) ----------------------------------------------------------
-    def _attribute(self, extension: str, output_id: str, request_id: Any) -> TrackedRequest | None:
-        """§7.6: bound output, else the named request, else the oldest unanswered one."""
-        bound = self.outputs.get((extension, output_id))
-        if bound is not None and bound.request.request_id in self.requests:
-            return bound.request
-        if isinstance(request_id, str):
-            named = self.requests.get(request_id)
-            if named is not None and extension in named.targets:
-                return named
-        candidates = [
-            r
-            for r in self.requests.values()
-            if not r.completed
-            and extension in r.targets
-            and extension not in r.answered
-            and extension not in r.given_up
-        ]
-        return min(candidates, key=lambda r: r.forwarded_at) if candidates else None
-
-    def _output(self, extension: str, output_id: str, request: TrackedRequest) -> Output:
-        key = (extension, output_id)
-        output = self.outputs.get(key)
-        if output is None or output.request is not request:
-            output = Output(extension, output_id, request)
-            self.outputs[key] = output
-        return output
-
+    # --- extension output (§7.5–§7.8) and cancellation (§7.14) ---------------------------------
     async def stream_start(self, info: SocketInfo, payload: dict[str, Any]) -> Answer:
-        stream_id = payload.get("streamId")
-        if payload.get("type") != 1 or not isinstance(stream_id, str) or not stream_id:
-            return _error(wire.INVALID_STREAM_EVENT)
-        output_id = payload.get("outputId")
-        output_id = output_id if isinstance(output_id, str) and output_id else stream_id
-        extension = info.identity
-        if (extension, stream_id) in self.streams:
-            return _error(wire.INVALID_STREAM_EVENT)  # already open: ignored (§7.5)
-        request = self._attribute(extension, output_id, payload.get("requestId"))
-        if request is None:
-            log.info(f"Stream {stream_id} of {extension} matches no request; ignored")
-            return _error(wire.NO_MATCHING_REQUEST)
-        request.last_event = self.core.clock()
-        output = self._output(extension, output_id, request)
-        stream = ExtensionStream(extension, stream_id, output, forwards=[])
-        output.streams.append(stream)
-        self.streams[(extension, stream_id)] = stream
-        metadata = {
-            "streamId": stream_id,
-            "outputId": output_id,
-            "requestId": request.request_id,
-            "source": "server",
-            "clientId": extension,
-            "roomName": request.room,
-        }
-        for sid in self.output_recipients(request, extension):
-            forward = ForwardedStream(self.env, sid, after=output.last_forward.get(sid))
-            output.last_forward[sid] = forward
-            stream.forwards.append(forward)
-            self.forwards.setdefault(sid, {})[forward.id] = forward
-            await forward.announce(metadata)
-        return _ok()
+        return await self.output.stream_start(info, payload)
 
     async def stream_data(
         self, info: SocketInfo, payload: dict[str, Any], *, retry: bool
     ) -> Answer:
-        stream_id = payload.get("streamId")
-        data = payload.get("data")
-        if not isinstance(stream_id, str) or not isinstance(data, str):
-            return _error(wire.INVALID_STREAM_EVENT)
-        try:
-            index = wire.chunk_index(payload)
-        except ValueError:
-            return _error(wire.INVALID_STREAM_EVENT)
-        stream = self.streams.get((info.identity, stream_id))
-        if stream is None:
-            return _error(wire.UNKNOWN_STREAM)
-        stream.output.request.last_event = self.core.clock()
-        if index is None:
-            index = stream.highest + 1
-        if index < stream.next_index:
-            return _ok()  # already written: a duplicate or a late RETRY is dropped (§7.7)
-        if index in stream.waiting and not retry:
-            return _ok()
-        stream.highest = max(stream.highest, index)
-        if index == stream.next_index and not stream.waiting:
-            stream.next_index += 1
-            await self._write(stream, data)
-            return _ok()
-        stream.waiting[index] = data
-        while stream.next_index in stream.waiting:
-            text = stream.waiting.pop(stream.next_index)
-            stream.next_index += 1
-            await self._write(stream, text)
-        return _ok()
-
-    async def _write(self, stream: ExtensionStream, text: str) -> None:
-        if not text:
-            return
-        stream.written.append(text)
-        counters = self.core.counters
-        counters["chunksIn"] += 1
-        counters["chunksOut"] += len(stream.forwards)
-        for forward in stream.forwards:
-            await forward.write(text)
-        output = stream.output
-        self.core.bus.publish(
-            ev.LlmChunk(output.request.request_id, output.output_id, stream.extension, text)
-        )
+        return await self.output.stream_data(info, payload, retry=retry)
 
     async def stream_failed(self, info: SocketInfo, payload: dict[str, Any]) -> Answer:
-        stream_id = payload.get("streamId")
-        if not isinstance(stream_id, str):
-            return _error(wire.INVALID_STREAM_EVENT)
-        stream = self.streams.pop((info.identity, stream_id), None)
-        if stream is None:
-            return _error(wire.UNKNOWN_STREAM)
-        data = payload.get("data")
-        message = data if isinstance(data, str) and data else wire.STREAM_FAILED
-        stream.closed = True
-        stream.output.request.last_event = self.core.clock()
-        for forward in stream.forwards:
-            await forward.abort(message)
-        return _ok()
+        return await self.output.stream_failed(info, payload)
 
     async def stream_end(self, info: SocketInfo, payload: dict[str, Any]) -> Answer:
-        stream_id = payload.get("streamId")
-        if payload.get("type") != 3 or not isinstance(stream_id, str):
-            return _error(wire.INVALID_STREAM_EVENT)
-        stream = self.streams.pop((info.identity, stream_id), None)
-        if stream is None:
-            return _error(wire.UNKNOWN_STREAM)
-        for index in sorted(stream.waiting):  # gaps skipped (§7.7)
-            await self._write(stream, stream.waiting[index])
-        stream.waiting.clear()
-        stream.closed = True
-        for forward in stream.forwards:
-            await forward.end()
-        await self._record(stream.output, info)
-        return _ok()
+        return await self.output.stream_end(info, payload)
 
     async def message(self, info: SocketInfo, payload: dict[str, Any]) -> Answer:
-        """A non-stream `message` (§7.5), after the connection test."""
-        data = payload.get("data")
-        if payload.get("type") != 0 or not isinstance(data, str):
-            return _error(wire.INVALID_STREAM_EVENT)
-        request_id = payload.get("requestId")
-        output_id = payload.get("outputId")
-        output_id = output_id if isinstance(output_id, str) and output_id else str(uuid.uuid4())
-        request = self._attribute(info.identity, output_id, request_id)
-        if request is None:
-            log.info(f"Message of {info.identity} matches no request; ignored")
-            return _error(wire.NO_MATCHING_REQUEST)
-        request.last_event = self.core.clock()
-        output = self._output(info.identity, output_id, request)
-        output.message_text = data
-        relayed = {
-            "type": 0,
-            "data": data,
-            "source": "server",
-            "requestId": request.request_id,
-            "outputId": output_id,
-            "clientId": info.identity,
-            "roomName": request.room,
-        }
-        await self.core.emit_to(
-            self.output_recipients(request, info.identity), names.NS_LLM, wire.MESSAGE, relayed
-        )
-        self.core.bus.publish(ev.LlmChunk(request.request_id, output_id, info.identity, data))
-        await self._record(output, info)
-        return _ok()
+        return await self.output.message(info, payload)
 
-    async def _record(self, output: Output, info: SocketInfo) -> None:
-        """§7.8: create or update the one response of this output; completion and status."""
-        request = output.request
-        message, created = self.history.upsert_response(
-            request.room,
-            request_id=request.request_id,
-            output_id=output.output_id,
-            identity=output.extension,
-            client_id=info.client_id,
-            text=output.text(),
-            known=output.response,
-        )
-        output.response = message
-        await self.announce_message(request.room, message, created=created)
-        self.core.bus.publish(
-            ev.LlmResponseRecorded(
-                request.request_id, output.output_id, output.extension, output.text()
-            )
-        )
-        if not created:
-            return
-        if self.core.settings.auto_push_context:
-            await self.core.context.push_to_room(request.room)
-        if output.extension in request.answered or request.completed:
-            return
-        request.answered.add(output.extension)
-        request.first_response_id = request.first_response_id or message["responseId"]
-        remaining = request.remaining()
-        await self._status(
-            request,
-            "processing" if remaining else "completed",
-            message["responseId"],
-            output.extension,
-        )
-        if not remaining:
-            self._complete(request, "completed")
+    async def cancel(self, info: SocketInfo, payload: Any) -> Answer:
+        """`CANCEL_REQUEST` by `info` (a socket, or the desktop's in-process admin): the ack."""
+        return await self.endings.cancel(info, payload)
 
-    async def _status(
+    async def room_deleted(self, room: str) -> None:
+        await self.endings.room_deleted(room)
+        for rooms in self.watching.values():
+            rooms.discard(room)
+
+    # --- request status (§7.8) -----------------------------------------------------------------
+    async def status_update(
         self, request: TrackedRequest, status: str, response_id: str | None, target: str | None
     ) -> None:
         if request.requester is None:
@@ -475,64 +304,11 @@ class LlmRelay:
             },
         )
 
-    def _complete(self, request: TrackedRequest, status: str, reason: str | None = None) -> None:
+    def mark_completed(
+        self, request: TrackedRequest, status: str, reason: str | None = None
+    ) -> None:
         request.completed = True
         self.core.bus.publish(ev.LlmRequestEnded(request.request_id, status, reason))
-
-    async def _give_up(self, request: TrackedRequest, extension: str | None, reason: str) -> None:
-        """Targets that have not answered give up; the final status follows (§7.9)."""
-        if extension is None:
-            request.given_up.update(request.remaining())
-        else:
-            request.given_up.add(extension)
-        if request.remaining() or request.completed:
-            return
-        if request.answered:
-            await self._status(request, "completed", request.first_response_id, None)
-            self._complete(request, "completed", reason)
-        else:
-            await self._status(request, "failed", None, None)
-            self._complete(request, "failed", reason)
-
-    async def _time_out(self, request: TrackedRequest) -> None:
-        if request.requester is not None:
-            await self._error_to_requester(request, wire.REQUEST_TIMED_OUT)
-        for stream in [s for s in self.streams.values() if s.output.request is request]:
-            await self._abort_stream(stream, wire.REQUEST_TIMED_OUT)
-        await self._give_up(request, None, wire.REQUEST_TIMED_OUT)
-
-    async def _error_to_requester(
-        self, request: TrackedRequest, message: str, **extra: Any
-    ) -> None:
-        if request.requester is None:
-            return
-        payload = {"type": "ERROR", "message": message, "requestId": request.request_id, **extra}
-        await self.core.emit_to(
-            self._llm_sids([request.requester]), names.NS_LLM, names.ERROR, payload
-        )
-
-    async def _abort_stream(self, stream: ExtensionStream, message: str) -> None:
-        self.streams.pop((stream.extension, stream.stream_id), None)
-        stream.closed = True
-        for forward in stream.forwards:
-            await forward.abort(message)
-
-    def _forget(self, request: TrackedRequest) -> None:
-        if self.requests.get(request.request_id) is request:
-            del self.requests[request.request_id]
-        for key in [k for k, o in self.outputs.items() if o.request is request]:
-            del self.outputs[key]
-
-    async def room_deleted(self, room: str) -> None:
-        """§6.5: a deleted room's tracked requests fail; open streams get `Room deleted.`."""
-        for request in [r for r in self.requests.values() if r.room == room]:
-            for stream in [s for s in self.streams.values() if s.output.request is request]:
-                await self._abort_stream(stream, wire.ROOM_DELETED)
-            if not request.completed:
-                await self._give_up(request, None, wire.ROOM_DELETED)
-            self._forget(request)
-        for rooms in self.watching.values():
-            rooms.discard(room)
 
     # --- sockets going away --------------------------------------------------------------------
     async def socket_closed(self, info: SocketInfo, extension_gone: bool) -> None:
@@ -540,22 +316,7 @@ class LlmRelay:
             forward.drop()
         self.watching.pop(info.sid, None)
         if extension_gone:
-            await self._extension_gone(info.identity)
-
-    async def _extension_gone(self, extension: str) -> None:
-        """§7.9: its open streams fail, its requests give it up."""
-        affected: dict[str, TrackedRequest] = {}
-        for stream in [s for s in self.streams.values() if s.extension == extension]:
-            affected[stream.output.request.request_id] = stream.output.request
-            await self._abort_stream(stream, wire.EXTENSION_DISCONNECTED)
-        for request in self.requests.values():
-            if not request.completed and extension in request.remaining():
-                affected[request.request_id] = request
-        for request in affected.values():
-            if request.completed:
-                continue
-            await self._error_to_requester(request, wire.EXTENSION_DISCONNECTED, target=extension)
-            await self._give_up(request, extension, wire.EXTENSION_DISCONNECTED)
+            await self.endings.extension_gone(info.identity)
 
     def _forward_closed(self, forward: ForwardedStream) -> None:
         streams = self.forwards.get(forward.sid)
@@ -569,11 +330,3 @@ class LlmRelay:
         if not isinstance(ss_id, str):
             return None
         return self.forwards.get(sid, {}).get(ss_id)
-
-
-def _ok() -> Answer:
-    return {"status": "ok"}
-
-
-def _error(message: str) -> Answer:
-    return {"status": "error", "message": message}

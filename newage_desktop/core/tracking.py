@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from newage_desktop.core.sstream import ForwardedStream
 
@@ -39,6 +40,7 @@ class Output:
     last_forward: dict[str, ForwardedStream] = field(default_factory=dict)
     message_text: str | None = None  # set by a non-stream `message`
     response: dict[str, Any] | None = None  # the stored response message, once created
+    complete: bool = False  # a `final` END came: later streams of it are unknown (§7.5)
 
     def text(self) -> str:
         if self.message_text is not None:
@@ -59,3 +61,31 @@ class ExtensionStream:
     highest: int = -1
     written: list[str] = field(default_factory=list)
     closed: bool = False
+
+
+Remnant = Literal["request", "output", "stream"]
+
+
+class Tombstones:
+    """What a cancelled request leaves behind (§7.14): its id, its outputs and the streams open
+    when it was cancelled. The extension's late output for it then answers `No matching
+    request.` instead of being attributed to another request (§7.6 step 3). Each entry lives
+    until `requestTimeoutMs` pass without an event hitting it, as a tracked request would."""
+
+    def __init__(self) -> None:
+        self._last_hit: dict[tuple[str, ...], float] = {}
+
+    def bury(self, kind: Remnant, key: Iterable[str], now: float) -> None:
+        self._last_hit[(kind, *key)] = now
+
+    def hit(self, kind: Remnant, key: Iterable[str], now: float) -> bool:
+        """Whether `key` is a remnant of a cancelled request; a hit keeps it alive."""
+        entry = (kind, *key)
+        if entry not in self._last_hit:
+            return False
+        self._last_hit[entry] = now
+        return True
+
+    def expire(self, now: float, timeout: float) -> None:
+        if self._last_hit:
+            self._last_hit = {k: t for k, t in self._last_hit.items() if now - t < timeout}

@@ -66,6 +66,7 @@ IDENTIFY_SILLYTAVERN: Final = "IDENTIFY_SILLYTAVERN"
 
 # --- /llm (§6.6, §7) -----------------------------------------------------------------------------
 LLM_REQUEST: Final = "LLM_REQUEST"
+CANCEL_REQUEST: Final = "CANCEL_REQUEST"  # client → server and server → extension (§7.14)
 NEW_MESSAGE: Final = "NEW_MESSAGE"
 MESSAGE_UPDATED: Final = "MESSAGE_UPDATED"
 

@@ -20,6 +20,8 @@ NO_MATCHING_REQUEST: Final = "No matching request."
 CONNECTION_TEST: Final = "Connection active?"
 CONNECTION_FINE: Final = "Yes,connection is fine."
 ROOM_DELETED: Final = "Room deleted."
+REQUEST_CANCELLED: Final = "Request cancelled."
+REQUEST_NOT_FOUND: Final = "Request not found."
 
 REQUEST_TYPES: Final = ("newMessage", "regenerateMessage")
 MAX_REQUEST_ID: Final = 256

@@ -218,3 +218,45 @@ async def test_a_later_stream_of_an_output_waits_for_the_earlier_one(
     assert order.index("$stream-end") < order.index(
         "$stream-write", order.index("$stream-write") + 1
     )
+
+
+async def test_a_final_end_completes_the_output(core: Core, world: Any) -> None:
+    """§7.5: after `final: true` later streams of that outputId are ignored (`Unknown stream.`)
+    and the response keeps the text it had at the final END (§7.8)."""
+    ext, app, receiver = world
+    await request(core, app)
+    relay = core.relay
+    start = {"type": 1, "requestId": "r1", "outputId": "o"}
+    await relay.stream_start(ext, {**start, "streamId": "s1"})
+    await relay.stream_data(ext, {"streamId": "s1", "chunkIndex": 0, "data": "all"}, retry=False)
+    assert await relay.stream_end(ext, {"type": 3, "streamId": "s1", "final": True}) == {
+        "status": "ok"
+    }
+    unknown = {"status": "error", "message": "Unknown stream."}
+    assert await relay.stream_start(ext, {**start, "streamId": "s2"}) == unknown
+    assert await relay.stream_start(ext, {**start, "streamId": "s3", "requestId": None}) == unknown
+    payload = {"streamId": "s2", "chunkIndex": 0, "data": "more"}
+    assert await relay.stream_data(ext, payload, retry=False) == unknown
+    message = {"type": 0, "data": "replaced", "requestId": "r1", "outputId": "o"}
+    assert await relay.message(ext, message) == unknown
+    await receiver.pump()
+    assert len(receiver.events("$stream")) == 1 and receiver.text() == "all"
+    responses = [m for m in relay.history.messages("app") if m["kind"] == "response"]
+    assert [m["message"] for m in responses] == ["all"]
+
+
+async def test_without_final_later_streams_extend_the_output(core: Core, world: Any) -> None:
+    """Extensions that never say `final` (upstream's) keep extending the response; `final`
+    other than `true` is no final."""
+    ext, app, receiver = world
+    await request(core, app)
+    relay = core.relay
+    for sid, text, final in [("s1", "a", None), ("s2", "b", False), ("s3", "c", "yes")]:
+        start = {"type": 1, "streamId": sid, "requestId": "r1", "outputId": "o"}
+        assert await relay.stream_start(ext, start) == {"status": "ok"}
+        await relay.stream_data(ext, {"streamId": sid, "chunkIndex": 0, "data": text}, retry=False)
+        await relay.stream_end(ext, {"type": 3, "streamId": sid, "final": final})
+    await receiver.pump()
+    assert receiver.text() == "abc"
+    responses = [m for m in relay.history.messages("app") if m["kind"] == "response"]
+    assert [m["message"] for m in responses] == ["abc"]

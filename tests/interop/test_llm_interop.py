@@ -24,6 +24,8 @@ LLM_ROSTER: dict[str, tuple[str, dict[str, Any]]] = {
     "other": ("interop-llm-other", {}),
     "multi": ("interop-llm-multi", {}),  # connects under several identities (§4.1)
     "ctx": ("interop-llm-ctx", {}),
+    "canceller": ("interop-llm-canceller", {}),
+    "ext_cancel": ("interop-llm-ext-cancel", {}),
 }
 
 LLM_SETTINGS = {"authMaxFailures": 1000, "contextPageSize": 4, "contextSendDelay": 20}
@@ -98,6 +100,21 @@ def test_extension_disconnect_mid_stream(llm_server: LlmServer) -> None:
     run_scenario(
         "llm_disconnect",
         {"url": llm_server.url, "client": llm_server.js("other"), "ext": llm_server.js("ext_dc")},
+    )
+
+
+def test_cancel_mid_stream(llm_server: LlmServer) -> None:
+    """§7.14: CANCEL_REQUEST while the extension streams: ack ok, CANCEL_REQUEST at the
+    extension, the client's stream emits 'error' `Request cancelled.`, status 'failed', no ERROR
+    on the cancelling socket; the extension's late END and a second cancel are refused
+    (`No matching request.`, `Request not found.`); the request message stays in the history."""
+    run_scenario(
+        "llm_cancel",
+        {
+            "url": llm_server.url,
+            "client": llm_server.js("canceller"),
+            "ext": llm_server.js("ext_cancel"),
+        },
     )
 
 

@@ -25,6 +25,11 @@ async def llm_request(call: Call) -> Answer:
     return ack
 
 
+async def cancel_request(call: Call) -> Answer:
+    """§7.14: the requester or an admin; the effects are done when the ack goes out."""
+    return await call.core.relay.cancel(call.socket, call.payload)
+
+
 async def _stream_event(call: Call) -> Answer:
     """CLIENT_STREAM_* from extensions only; others get `Permission denied.` (§7.5)."""
     if not call.socket.is_extension:
@@ -149,6 +154,7 @@ _STREAM = EventSpec(_stream_event, silent=True)
 
 EVENTS: Namespace = {
     names.LLM_REQUEST: EventSpec(llm_request, any_payload=True, silent=True),
+    names.CANCEL_REQUEST: EventSpec(cancel_request),
     names.GET_SILLYTAVERN_EXTENSION: common.GET_SILLYTAVERN_EXTENSION,
     wire.GET_FULL_CONTEXT: EventSpec(get_full_context, silent=True),
     wire.GET_OFFLINE_MESSAGES: EventSpec(get_full_context, silent=True),
