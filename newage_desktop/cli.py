@@ -1,4 +1,5 @@
-"""Command line: run the server (window or headless) and administer keys and trust.
+"""Command line: run the server (window or headless), administer keys and trust, and install
+the SillyTavern extension into a SillyTavern folder.
 
 The admin commands work on the data directory's files. A running server picks their changes up
 by itself: it checks `keys/clients.json` and `settings/` every second, and drops the live sockets
@@ -13,7 +14,7 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from newage_desktop import __version__
 from newage_desktop.core.app import Core
@@ -21,6 +22,7 @@ from newage_desktop.core.datadir import DataDir, resolve_data_dir
 from newage_desktop.core.jsonfiles import CorruptFileError
 from newage_desktop.core.roomstore import CorruptDatabaseError
 from newage_desktop.protocol.validation import is_valid_client_id
+from newage_desktop.sillytavern import installer
 
 PICKED_UP = "A running server picks this up within a second; no restart needed."
 
@@ -61,11 +63,50 @@ def _parser() -> argparse.ArgumentParser:
     trust.add_argument("--desc", help="description stored in the trust file")
     untrust = sub.add_parser("untrust", parents=[common], help="untrust CLIENT_ID, revoke its key")
     untrust.add_argument("client_id", metavar="CLIENT_ID")
+    _sillytavern_parser(sub)
     return parser
+
+
+def _sillytavern_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    st = sub.add_parser("sillytavern", help="install the SillyTavern extension, or check it")
+    st_sub = st.add_subparsers(dest="st_command", metavar="ACTION", required=True)
+    install = st_sub.add_parser(
+        "install",
+        help="copy the bundled extension into a SillyTavern folder",
+        description="Copy the NewAge Desktop extension to "
+        "<dataRoot>/<user>/extensions/newage-desktop/ of SILLYTAVERN_DIR (an older copy is "
+        "replaced) and write its defaults.json. Exit status: 0 done, 1 could not write, "
+        "2 bad input.",
+    )
+    status = st_sub.add_parser(
+        "status",
+        help="whether the extension is installed, its version, its defaults",
+        description="Exit status: 0 installed, 1 not installed, 2 bad input.",
+    )
+    for command in (install, status):
+        command.add_argument(
+            "sillytavern_dir",
+            metavar="SILLYTAVERN_DIR",
+            help="the SillyTavern folder (the one with SillyTavern's package.json)",
+        )
+        command.add_argument(
+            "--user",
+            default=installer.DEFAULT_USER,
+            help="SillyTavern user (its folder under the data root; default: %(default)s)",
+        )
+    install.add_argument(
+        "--server-url",
+        metavar="URL",
+        help="server address the extension connects to by default (http or https; the "
+        f"extension's own default is {installer.EXTENSION_DEFAULT_SERVER_URL})",
+    )
+    install.add_argument("--client-id", metavar="ID", help="clientId the extension uses by default")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "sillytavern":
+        return _sillytavern(args)
     datadir = DataDir(resolve_data_dir(getattr(args, "data_dir", None), os.environ))
     try:
         if args.command is None:
@@ -161,6 +202,84 @@ async def _admin_command(core: Core, args: argparse.Namespace, client_id: str | 
         )
         return 0
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _sillytavern(args: argparse.Namespace) -> int:
+    try:
+        if args.st_command == "install":
+            result = installer.install(
+                args.sillytavern_dir,
+                user=args.user,
+                server_url=args.server_url,
+                client_id=args.client_id,
+            )
+            print(_install_report(result, args.user))
+            return 0
+        status = installer.status(args.sillytavern_dir, user=args.user)
+    except installer.InstallError as exc:
+        print(f"newage-desktop: {exc}", file=sys.stderr)
+        return 1 if exc.kind == "io" else 2
+    print(_status_report(status, args.sillytavern_dir, args.user))
+    return 0 if status.installed else 1
+
+
+def _version(version: str | None) -> str:
+    return version or "(unknown version)"
+
+
+def _install_report(result: installer.InstallResult, user: str) -> str:
+    new = _version(result.version)
+    if result.action == "installed":
+        done = f"Installed the NewAge Desktop extension {new}"
+    elif result.action == "reinstalled":
+        done = f"Reinstalled the NewAge Desktop extension {new} (same version)"
+    else:
+        done = f"Replaced the NewAge Desktop extension {_version(result.previous_version)} by {new}"
+    lines = [f"{done} for SillyTavern user {user}:", f"  {result.path}"]
+    if result.created_user_dir:
+        lines.append(
+            f"  (SillyTavern had no folder for user {user} yet: it has not been started with\n"
+            "  this data folder, or the user is named differently; --user picks another)"
+        )
+    lines.append(f"Defaults ({installer.DEFAULTS_FILE}): {_defaults_text(result.defaults)}")
+    lines.append(
+        "Next: start SillyTavern (or reload its page), open Extensions → NewAge Desktop; "
+        "approve the pairing in NewAge Desktop."
+    )
+    return "\n".join(lines)
+
+
+def _defaults_text(defaults: Mapping[str, object] | None) -> str:
+    if not defaults:
+        return (
+            f"none (the extension connects to {installer.EXTENSION_DEFAULT_SERVER_URL} "
+            "unless changed in SillyTavern)"
+        )
+    return ", ".join(f"{key} {value}" for key, value in defaults.items())
+
+
+def _status_report(status: installer.ExtensionStatus, folder: str, user: str) -> str:
+    if status.installed:
+        installed = f"yes, version {_version(status.installed_version)}"
+    else:
+        installed = "no"
+        if not status.user_dir_exists:
+            installed += f" (SillyTavern has no user {user} in this data folder yet)"
+    if not status.installed:
+        update = f"install it: newage-desktop sillytavern install {folder}"
+    elif status.update_available:
+        update = f"yes: newage-desktop sillytavern install {folder}"
+    else:
+        update = "no"
+    lines = [
+        f"Extension folder: {status.path}",
+        f"Installed:        {installed}",
+        f"Bundled version:  {_version(status.bundled_version)}",
+        f"Update available: {update}",
+    ]
+    if status.installed:
+        lines.append(f"Defaults:         {_defaults_text(status.defaults)}")
+    return "\n".join(lines)
 
 
 def install_stop_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:

@@ -1,4 +1,5 @@
-"""Start a built executable headless, check /healthz answers, stop it with SIGTERM."""
+"""Start a built executable headless, check /healthz answers, stop it with SIGTERM; then let it
+install its bundled SillyTavern extension into a fake SillyTavern folder (package data found)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from pathlib import Path
 
 
 def main(executable: str) -> int:
@@ -39,7 +41,28 @@ def main(executable: str) -> int:
             proc.send_signal(signal.SIGTERM)
             proc.wait(15)
     print(f"smoke test: stopped with exit code {proc.returncode}")
-    return 0 if proc.returncode == 0 else 1
+    if proc.returncode != 0:
+        return 1
+    return install_extension(executable)
+
+
+def install_extension(executable: str) -> int:
+    with tempfile.TemporaryDirectory() as folder:
+        sillytavern = Path(folder) / "SillyTavern"
+        sillytavern.mkdir()
+        (sillytavern / "package.json").write_text('{"name": "sillytavern"}')
+        done = subprocess.run(
+            [executable, "sillytavern", "install", str(sillytavern)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        manifest = sillytavern / "data/default-user/extensions/newage-desktop/manifest.json"
+        if done.returncode != 0 or not manifest.is_file():
+            print(f"smoke test: sillytavern install failed: {done.stderr}", file=sys.stderr)
+            return 1
+    print("smoke test: sillytavern install -> ok")
+    return 0
 
 
 if __name__ == "__main__":

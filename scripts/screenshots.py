@@ -3,9 +3,12 @@
 
     .venv/bin/python scripts/screenshots.py [OUT_DIR]      (default docs/screenshots)
 
-A throw-away data directory and QSettings store are used; a few real clients connect (an
-emulated SillyTavern extension that streams an answer, a bot, a pending pairing request) so
-the pictures show a server at work. Chinese needs a CJK font (Debian: fonts-noto-cjk).
+A throw-away data directory and QSettings store are used. First the window as a new user sees
+it (no client yet: the docks explain how to connect SillyTavern), the SillyTavern menu, and the
+extension's install dialog and result box (into a throw-away SillyTavern folder); then a few real
+clients connect (an emulated SillyTavern extension that streams an answer, a bot, a pending
+pairing request) so the pictures show a server at work. Chinese needs a CJK font (Debian:
+fonts-noto-cjk).
 Each dock on its own: scripts/screenshots_docks.py.
 """
 
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -27,10 +31,12 @@ sys.path.insert(0, str(ROOT))
 import qasync  # noqa: E402
 import socketio  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtGui import QPainter  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget  # noqa: E402
 
 from newage_desktop.client import NewAgeClient  # noqa: E402
 from newage_desktop.core.datadir import DataDir  # noqa: E402
+from newage_desktop.gui import prompts  # noqa: E402
 from newage_desktop.gui.controller import AppController  # noqa: E402
 from newage_desktop.gui.preferences import Preferences  # noqa: E402
 from newage_desktop.runtime import ServerRuntime  # noqa: E402
@@ -111,6 +117,51 @@ def save(widget: QWidget, path: Path) -> None:
     print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
 
 
+async def shoot_new_user(app: AppController, out: Path, lang: str, sillytavern: Path) -> None:
+    """The empty docks' hints, the SillyTavern menu, the install dialog and its result."""
+    window = app.window
+    await asyncio.sleep(0.3)
+    save(window, out / f"main_empty_{lang}.png")
+
+    bar = window.menuBar()
+    bar.setActiveAction(window.sillytavern_menu.menuAction())  # opens the menu
+    await asyncio.sleep(0.3)
+    menu = window.sillytavern_menu
+    shot = window.grab()
+    painter = QPainter(shot)
+    painter.drawPixmap(window.mapFromGlobal(menu.pos()), menu.grab())
+    painter.end()
+    path = out / f"menu_sillytavern_{lang}.png"
+    shot.save(str(path))
+    print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    menu.hide()
+    bar.setActiveAction(None)  # type: ignore[arg-type]
+
+    dialog = app.install_extension()
+    dialog.folder.setText(str(sillytavern))
+    await asyncio.sleep(0.3)
+    save(dialog, out / f"install_extension_{lang}.png")
+    boxes: list[QMessageBox] = []
+
+    def keep_open(parent: QWidget | None, title: str, text: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, title, text)
+        box.setStandardButtons(QMessageBox.StandardButton.Ok)
+        boxes.append(box)
+
+    information = prompts.information
+    prompts.information = keep_open
+    try:
+        dialog.install()
+    finally:
+        prompts.information = information
+    for box in boxes:
+        box.show()
+        await asyncio.sleep(0.3)
+        save(box, out / f"install_result_{lang}.png")
+        box.close()
+    shutil.rmtree(sillytavern / "data")  # the next language installs afresh
+
+
 async def shoot(app: AppController, out: Path, lang: str) -> None:
     window = app.window
     await asyncio.sleep(1.2)  # a stats sample or two, the status bar's uptime
@@ -137,8 +188,17 @@ async def main(out: Path) -> None:
     app.window.resize(1280, 800)
     app.show_window()
     clients = ClientLoop()
+    sillytavern = Path(tempfile.mkdtemp(prefix="newage-shots-")) / "SillyTavern"
+    sillytavern.mkdir()
+    (sillytavern / "package.json").write_text('{"name": "sillytavern", "version": "1.13.0"}')
     try:
         assert await app.start_server()
+        await shoot_new_user(app, out, "en", sillytavern)
+        app.set_language("zh_CN")
+        await asyncio.sleep(0.2)
+        await shoot_new_user(app, out, "zh_CN", sillytavern)
+        app.set_language("en")
+        await asyncio.sleep(0.2)
         await populate(app, clients)
         await shoot(app, out, "en")
         app.set_language("zh_CN")

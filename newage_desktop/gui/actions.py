@@ -20,6 +20,8 @@ class AppActions(QObject):
         self.quit.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit.setMenuRole(QAction.MenuRole.QuitRole)
         self.reset_layout = QAction(self)
+        self.install_extension = QAction(self)
+        self.extension_status = QAction(self)
         self.about = QAction(self)
         self.about.setMenuRole(QAction.MenuRole.AboutRole)
         self._server_running = False
@@ -55,4 +57,9 @@ class AppActions(QObject):
         self.quit.setText(self.tr("Quit"))
         self.quit.setToolTip(self.tr("Stop the server and quit"))
         self.reset_layout.setText(self.tr("Reset layout"))
+        self.install_extension.setText(self.tr("Install extension…"))
+        self.install_extension.setToolTip(
+            self.tr("Copy the NewAge Desktop extension into a SillyTavern folder")
+        )
+        self.extension_status.setText(self.tr("Extension status…"))
         self.about.setText(self.tr("About NewAge Desktop"))

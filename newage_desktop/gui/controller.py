@@ -22,6 +22,11 @@ from newage_desktop.core.roomstore import CorruptDatabaseError
 from newage_desktop.gui import prompts
 from newage_desktop.gui.actions import AppActions
 from newage_desktop.gui.bridge import CoreBridge
+from newage_desktop.gui.extension_install import (
+    InstallExtensionDialog,
+    extension_server_url,
+    show_status,
+)
 from newage_desktop.gui.main_window import MainWindow
 from newage_desktop.gui.notifications import Notifier
 from newage_desktop.gui.preferences import Preferences
@@ -82,6 +87,7 @@ class AppController(QObject):
         self.tray = Tray(self.actions, self.status, self) if tray_available else None
         self.notifier = Notifier(self.bridge, prefs, self.notify, self)
         self.settings_dialog: SettingsDialog | None = None
+        self.install_dialog: InstallExtensionDialog | None = None
         self.quitting = False
         self._wire_actions()
         self.bridge.state_changed.connect(self._on_state)
@@ -96,6 +102,8 @@ class AppController(QObject):
         a.settings.triggered.connect(self.open_settings)
         a.quit.triggered.connect(self.quit)
         a.reset_layout.triggered.connect(self.window.reset_layout)
+        a.install_extension.triggered.connect(self.install_extension)
+        a.extension_status.triggered.connect(lambda: show_status(self.window, self.prefs))
         a.about.triggered.connect(self.about)
 
     def _on_state(self, state: str, _detail: str) -> None:
@@ -112,6 +120,11 @@ class AppController(QObject):
     def hide_window(self) -> None:
         self.window.hide()
         self.actions.set_window_visible(False)
+
+    def show_keys(self) -> None:
+        """Where pairing requests are approved (a click on their notification)."""
+        self.show_window()
+        self.window.show_dock(self.window.keys)
 
     def toggle_window(self) -> None:
         if self.window.isVisible() and not self.window.isMinimized():
@@ -256,6 +269,30 @@ class AppController(QObject):
         if await run_outside_task(lambda: prompts.confirm(self.window, title, question, label)):
             await self.restart_server()
 
+    # --- SillyTavern -----------------------------------------------------------------------------
+    def install_extension(self) -> InstallExtensionDialog:
+        if self.install_dialog is not None:
+            self.install_dialog.raise_()
+            self.install_dialog.activateWindow()
+            return self.install_dialog
+        runtime = self.runtime
+        url = extension_server_url(
+            self.bridge.url if self.bridge.running else "",
+            runtime.datadir,
+            runtime.host,
+            runtime.port,
+        )
+        dialog = InstallExtensionDialog(self.prefs, url, parent=self.window)
+        dialog.finished.connect(self._install_dialog_closed)
+        self.install_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _install_dialog_closed(self) -> None:
+        if self.install_dialog is not None:
+            self.install_dialog.deleteLater()
+            self.install_dialog = None
+
     def set_language(self, language: str) -> None:
         """Switch the UI language now; every widget retranslates on its LanguageChange event."""
         remove_translators(self.translators)
@@ -279,9 +316,11 @@ class AppController(QObject):
         )
 
     # --- notifications and quitting ------------------------------------------------------------
-    def notify(self, title: str, message: str) -> None:
+    def notify(self, title: str, message: str, focus: str | None = None) -> None:
+        """A tray message; clicking it shows the window (and the Keys dock if focus="keys")."""
         if self.tray is not None:
-            self.tray.show_message(title, message)
+            on_click = self.show_keys if focus == "keys" else self.show_window
+            self.tray.show_message(title, message, on_click=on_click)
 
     def quit(self) -> None:
         """Stop the server and end the app (blocking for the few seconds a stop may take)."""
@@ -291,8 +330,9 @@ class AppController(QObject):
         self.window.save_layout(self.prefs)
         self.prefs.sync()
         self.status.stop()
-        if self.settings_dialog is not None:
-            self.settings_dialog.reject()
+        for dialog in (self.settings_dialog, self.install_dialog):
+            if dialog is not None:
+                dialog.reject()
         self.bridge.shutdown()
         self.log_files.close()
         if self.tray is not None:

@@ -100,6 +100,11 @@ class MainWindow(QMainWindow):
             [self.clients, self.log], [height * 13 // 20, height * 7 // 20], Qt.Orientation.Vertical
         )
 
+    def show_dock(self, dock: QDockWidget) -> None:
+        """Make `dock` visible and, if tabbed with others, its tab the current one."""
+        dock.show()
+        dock.raise_()
+
     def reset_layout(self) -> None:
         for dock in self.docks:
             dock.setFloating(False)
@@ -135,6 +140,9 @@ class MainWindow(QMainWindow):
         self.server_menu = self._menu(bar.addMenu(""), "serverMenu")
         self.server_menu.addAction(a.start_stop)
         self.server_menu.addAction(a.copy_url)
+        self.sillytavern_menu = self._menu(bar.addMenu(""), "sillytavernMenu")
+        self.sillytavern_menu.addAction(a.install_extension)
+        self.sillytavern_menu.addAction(a.extension_status)
         self.view_menu = self._menu(bar.addMenu(""), "viewMenu")
         for dock in self.docks:
             self.view_menu.addAction(dock.toggleViewAction())
@@ -151,6 +159,7 @@ class MainWindow(QMainWindow):
     def retranslate(self) -> None:
         self.file_menu.setTitle(self.tr("&File"))
         self.server_menu.setTitle(self.tr("&Server"))
+        self.sillytavern_menu.setTitle(self.tr("S&illyTavern"))
         self.view_menu.setTitle(self.tr("&View"))
         self.help_menu.setTitle(self.tr("&Help"))
         self._update_title()

@@ -1,8 +1,8 @@
 """Desktop notifications worth interrupting the admin for, each switchable in Settings.
 
-Extension connected/disconnected, a pairing request waiting for approval, and repeated
-authentication failures (a misconfigured client, or someone guessing keys). Everything else is
-in the Log dock.
+Extension connected/disconnected, a pairing request waiting for approval ("SillyTavern wants to
+connect"; a click on it opens the Keys dock), and repeated authentication failures (a
+misconfigured client, or someone guessing keys). Everything else is in the Log dock.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from newage_desktop.gui.preferences import (
     NOTIFY_PAIRING,
     Preferences,
 )
-from newage_desktop.protocol.events import EXTENSION_CLIENT_TYPES
+from newage_desktop.protocol.events import EXTENSION_CLIENT_TYPES, NS_SILLYTAVERN
 
 # Failures from one address within the window that make a notification, and how long the next
 # one for that address waits (one per burst, not one per attempt).
@@ -31,7 +31,10 @@ AUTH_FAILURE_WINDOW_S: Final = 60.0
 # More notifications than this in one event batch become one summary.
 MAX_PER_BATCH: Final = 3
 
-Show = Callable[[str, str], None]  # (title, message)
+# What a click on a notification should show besides the window: "keys" or None.
+Focus = str | None
+Show = Callable[[str, str, Focus], None]  # (title, message, focus)
+Message = tuple[str, str, Focus]
 
 
 class Notifier(QObject):
@@ -50,6 +53,8 @@ class Notifier(QObject):
         # Identities of connected extensions: ClientConnected also fires when an identity
         # gains a namespace, and an extension joins several.
         self._extensions: set[str] = set()
+        # roomIds of the pending requests already announced (§4.7: a roomId names a request).
+        self._pairing: set[str] = set()
         self._failures: dict[str, deque[float]] = {}
         self._quiet_until: dict[str, float] = {}
         bridge.events.connect(self.handle)
@@ -58,41 +63,58 @@ class Notifier(QObject):
     def _on_state(self, state: str, _detail: str) -> None:
         if state in ("stopped", "error"):
             self._extensions.clear()
+            self._pairing.clear()
 
     def handle(self, batch: list[ev.CoreEvent]) -> None:
-        messages: list[tuple[str, str]] = []
+        messages: list[Message] = []
         for event in batch:
             message = self._message_for(event)
             if message is not None:
                 messages.append(message)
         if len(messages) > MAX_PER_BATCH:
-            lines = "\n".join(text for _title, text in messages[:MAX_PER_BATCH])
+            lines = "\n".join(text for _title, text, _focus in messages[:MAX_PER_BATCH])
             more = self.tr("…and {0} more").format(len(messages) - MAX_PER_BATCH)
-            self._show(self.tr("NewAge Desktop"), f"{lines}\n{more}")
+            focus = next((f for _title, _text, f in messages if f is not None), None)
+            self._show(self.tr("NewAge Desktop"), f"{lines}\n{more}", focus)
         else:
-            for title, text in messages:
-                self._show(title, text)
+            for title, text, focus in messages:
+                self._show(title, text, focus)
 
-    def _message_for(self, event: ev.CoreEvent) -> tuple[str, str] | None:
+    def _message_for(self, event: ev.CoreEvent) -> Message | None:
         if isinstance(event, ev.ClientConnected | ev.ClientDisconnected):
             return self._extension_message(event)
         if isinstance(event, ev.PairingRequested):
-            if not self._prefs.notify(NOTIFY_PAIRING):
-                return None
-            request = event.request
-            return (
-                self.tr("Pairing request"),
-                self.tr("{0} ({1}) asks for a key. Approve or deny it in the Keys dock.").format(
-                    request.get("clientId", "?"), request.get("address", "?")
-                ),
-            )
+            return self._pairing_message(event.request)
+        if isinstance(event, ev.PairingResolved):
+            self._pairing.discard(str(event.request.get("roomId")))
+            return None
         if isinstance(event, ev.AuthFailed):
             return self._auth_message(event)
         return None
 
+    def _pairing_message(self, request: dict[str, object]) -> Message | None:
+        room_id = str(request.get("roomId"))
+        if room_id in self._pairing:  # the same request again: already announced
+            return None
+        self._pairing.add(room_id)
+        if not self._prefs.notify(NOTIFY_PAIRING):
+            return None
+        from_sillytavern = (
+            request.get("clientType") in EXTENSION_CLIENT_TYPES
+            or request.get("namespace") == NS_SILLYTAVERN
+        )
+        if from_sillytavern:
+            title = self.tr("SillyTavern wants to connect")
+        else:
+            title = self.tr("Pairing request")
+        text = self.tr("{0} ({1}) asks for a key. Approve or deny it in the Keys dock.").format(
+            request.get("clientId", "?"), request.get("address", "?")
+        )
+        return title, text, "keys"
+
     def _extension_message(
         self, event: ev.ClientConnected | ev.ClientDisconnected
-    ) -> tuple[str, str] | None:
+    ) -> Message | None:
         entry = event.entry
         if entry.get("clientType") not in EXTENSION_CLIENT_TYPES:
             return None
@@ -107,9 +129,9 @@ class Notifier(QObject):
             title, text = self.tr("Extension disconnected"), self.tr("{0} disconnected.")
         if not self._prefs.notify(NOTIFY_EXTENSIONS):
             return None
-        return title, text.format(identity)
+        return title, text.format(identity), None
 
-    def _auth_message(self, event: ev.AuthFailed) -> tuple[str, str] | None:
+    def _auth_message(self, event: ev.AuthFailed) -> Message | None:
         now = self._clock()
         recent = self._failures.setdefault(event.address, deque())
         recent.append(now)
@@ -125,4 +147,5 @@ class Notifier(QObject):
             self.tr("{0} failed attempts from {1} (last clientId {2}: {3}).").format(
                 len(recent), event.address, event.client_id, event.reason
             ),
+            None,
         )

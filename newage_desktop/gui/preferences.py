@@ -1,8 +1,8 @@
 """App-only preferences (not server settings): kept in QSettings, never in the data directory.
 
 Server settings belong to `settings/server_settings.json` and are shared with the headless
-server; how this one window behaves (tray, notifications, language, layout) is per user and
-per machine, which is what QSettings is for.
+server; how this one window behaves (tray, notifications, language, layout, the SillyTavern
+folder last installed into) is per user and per machine, which is what QSettings is for.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from typing import Final
 
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QSystemTrayIcon
+
+from newage_desktop.sillytavern.installer import DEFAULT_USER
 
 ORGANIZATION: Final = "NewAge"
 APPLICATION: Final = "NewAge Desktop"
@@ -75,6 +77,24 @@ class Preferences:
         if value not in LANGUAGES:
             raise ValueError(f"unsupported language {value!r}")
         self._store.setValue("ui/language", value)
+
+    # --- SillyTavern extension installer --------------------------------------------------------
+    @property
+    def sillytavern_folder(self) -> str:
+        """The SillyTavern folder last installed into or looked at ("" if none yet)."""
+        return str(self._store.value("sillytavern/folder", "") or "")
+
+    @sillytavern_folder.setter
+    def sillytavern_folder(self, value: str) -> None:
+        self._store.setValue("sillytavern/folder", value)
+
+    @property
+    def sillytavern_user(self) -> str:
+        return str(self._store.value("sillytavern/user", "") or "") or DEFAULT_USER
+
+    @sillytavern_user.setter
+    def sillytavern_user(self, value: str) -> None:
+        self._store.setValue("sillytavern/user", value)
 
     # --- window layout -------------------------------------------------------------------------
     def window_layout(self, version: int) -> tuple[QByteArray | None, QByteArray | None]:

@@ -7,7 +7,7 @@ block an offscreen test forever; callers therefore always call `prompts.<name>(.
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 
 # lupdate only extracts literal `translate("Context", "...")` calls, so no helper wrapper.
@@ -33,6 +33,11 @@ def about(parent: QWidget | None, title: str, html: str) -> None:
 
 def information(parent: QWidget | None, title: str, text: str) -> None:
     QMessageBox.information(parent, title, text)
+
+
+def choose_folder(parent: QWidget | None, title: str, start: str) -> str:
+    """A folder picked by the user, or "" if cancelled."""
+    return QFileDialog.getExistingDirectory(parent, title, start)
 
 
 def start_failed(parent: QWidget | None, message: str) -> str:

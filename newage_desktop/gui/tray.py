@@ -6,6 +6,8 @@ set-ups) the app is an ordinary window that asks before quitting.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
@@ -47,6 +49,9 @@ class Tray(QObject):
         self.menu.addAction(actions.quit)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._on_activated)
+        # What a click on the last message does (where the platform reports such clicks).
+        self._on_message_click: Callable[[], None] | None = None
+        self.icon.messageClicked.connect(self._message_clicked)
         model.changed.connect(self.update_from_model)
         self.update_from_model()
         self.icon.show()
@@ -74,8 +79,15 @@ class Tray(QObject):
             lines.append(status.detail)
         self.icon.setToolTip("\n".join(lines))
 
-    def show_message(self, title: str, text: str) -> None:
+    def show_message(
+        self, title: str, text: str, *, on_click: Callable[[], None] | None = None
+    ) -> None:
+        self._on_message_click = on_click
         self.icon.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, NOTIFICATION_MS)
+
+    def _message_clicked(self) -> None:
+        if self._on_message_click is not None:
+            self._on_message_click()
 
     def hide(self) -> None:
         self.icon.hide()

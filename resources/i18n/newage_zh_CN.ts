@@ -44,6 +44,18 @@
         <translation>重置布局</translation>
     </message>
     <message>
+        <source>Install extension…</source>
+        <translation>安装扩展…</translation>
+    </message>
+    <message>
+        <source>Copy the NewAge Desktop extension into a SillyTavern folder</source>
+        <translation>把 NewAge Desktop 扩展复制到 SillyTavern 文件夹中</translation>
+    </message>
+    <message>
+        <source>Extension status…</source>
+        <translation>扩展状态…</translation>
+    </message>
+    <message>
         <source>About NewAge Desktop</source>
         <translation>关于 NewAge Desktop</translation>
     </message>
@@ -150,6 +162,22 @@
         <translation>发给扩展的消息 —— Enter 发送，Shift+Enter 换行</translation>
     </message>
     <message>
+        <source>No SillyTavern connected.
+
+To chat with SillyTavern here: SillyTavern → Install extension…, start SillyTavern, then approve the pairing request in the Keys dock.</source>
+        <translation>没有已连接的 SillyTavern。
+
+要在这里与 SillyTavern 聊天：选择 SillyTavern → 安装扩展…，启动 SillyTavern，然后在“密钥”面板中批准配对请求。</translation>
+    </message>
+    <message>
+        <source>No messages in this room yet.
+
+Type below and press Enter to ask {0}.</source>
+        <translation>此房间还没有消息。
+
+在下方输入并按 Enter，即可向 {0} 提问。</translation>
+    </message>
+    <message>
         <source>Desktop (you)</source>
         <translation>桌面端（你）</translation>
     </message>
@@ -216,6 +244,18 @@
         <source>Copy ID</source>
         <translation>复制 ID</translation>
     </message>
+    <message>
+        <source>The server is not running: Server → Start server.</source>
+        <translation>服务器未运行：选择 服务器 → 启动服务器。</translation>
+    </message>
+    <message>
+        <source>No clients connected.
+
+To connect SillyTavern: SillyTavern → Install extension…, start SillyTavern, then approve the pairing request in the Keys dock.</source>
+        <translation>没有已连接的客户端。
+
+要连接 SillyTavern：选择 SillyTavern → 安装扩展…，启动 SillyTavern，然后在“密钥”面板中批准配对请求。</translation>
+    </message>
     <message numerus="yes">
         <source>%n client(s) connected</source>
         <translation>
@@ -279,6 +319,208 @@
     <message>
         <source>No key to revoke for %1.</source>
         <translation>%1 没有可吊销的密钥。</translation>
+    </message>
+</context>
+<context>
+    <name>ExtensionTexts</name>
+    <message>
+        <source>Choose the folder SillyTavern is installed in.</source>
+        <translation>请选择 SillyTavern 的安装文件夹。</translation>
+    </message>
+    <message>
+        <source>{0} is not a folder.</source>
+        <translation>{0} 不是文件夹。</translation>
+    </message>
+    <message>
+        <source>The folder {0} does not exist.</source>
+        <translation>文件夹 {0} 不存在。</translation>
+    </message>
+    <message>
+        <source>{0} is not a SillyTavern folder (no package.json of sillytavern).</source>
+        <translation>{0} 不是 SillyTavern 文件夹（没有 sillytavern 的 package.json）。</translation>
+    </message>
+    <message>
+        <source>Did you mean {1}?</source>
+        <translation>您是指 {1} 吗？</translation>
+    </message>
+    <message>
+        <source>Cannot read {0}: {1}</source>
+        <translation>无法读取 {0}：{1}</translation>
+    </message>
+    <message>
+        <source>Invalid SillyTavern user “{0}”: give the name of the user&apos;s folder, without / \ or :.</source>
+        <translation>无效的 SillyTavern 用户“{0}”：请填写该用户文件夹的名称，不能包含 / \ 或 :。</translation>
+    </message>
+    <message>
+        <source>Invalid server URL “{0}”: use http:// or https://, a host and a port only, for example http://127.0.0.1:4000.</source>
+        <translation>无效的服务器地址“{0}”：请使用 http:// 或 https://，只包含主机和端口，例如 http://127.0.0.1:4000。</translation>
+    </message>
+    <message>
+        <source>{0} is a link or a file; move it away yourself to install a copy there.</source>
+        <translation>{0} 是一个链接或文件；请先自行将它移走，才能在那里安装副本。</translation>
+    </message>
+    <message>
+        <source>The SillyTavern extension is missing from this installation ({0}).</source>
+        <translation>此 NewAge Desktop 安装中缺少 SillyTavern 扩展（{0}）。</translation>
+    </message>
+    <message>
+        <source>Cannot install into {0}: {1}</source>
+        <translation>无法安装到 {0}：{1}</translation>
+    </message>
+    <message>
+        <source>(unknown version)</source>
+        <translation>（版本未知）</translation>
+    </message>
+    <message>
+        <source>The NewAge Desktop extension {0} is installed in:</source>
+        <translation>NewAge Desktop 扩展 {0} 已安装到：</translation>
+    </message>
+    <message>
+        <source>The NewAge Desktop extension {0} was installed again in:</source>
+        <translation>NewAge Desktop 扩展 {0} 已重新安装到：</translation>
+    </message>
+    <message>
+        <source>The NewAge Desktop extension {0} replaced version {1} in:</source>
+        <translation>NewAge Desktop 扩展 {0} 已替换以下位置的版本 {1}：</translation>
+    </message>
+    <message>
+        <source>It connects to {0} by default.</source>
+        <translation>它默认连接到 {0}。</translation>
+    </message>
+    <message>
+        <source>SillyTavern had no folder for user {0} yet: it has not been started with this folder, or the user has another name.</source>
+        <translation>SillyTavern 中还没有用户 {0} 的文件夹：可能尚未用此文件夹启动过 SillyTavern，或者该用户使用了其他名称。</translation>
+    </message>
+    <message>
+        <source>Next: start SillyTavern (or reload its page), open Extensions → NewAge Desktop, then approve the pairing request in the Keys dock.</source>
+        <translation>下一步：启动 SillyTavern（或重新加载其页面），打开 扩展 → NewAge Desktop，然后在“密钥”面板中批准配对请求。</translation>
+    </message>
+    <message>
+        <source>version {0}</source>
+        <translation>版本 {0}</translation>
+    </message>
+    <message>
+        <source>not installed</source>
+        <translation>未安装</translation>
+    </message>
+    <message>
+        <source>SillyTavern folder: {0}</source>
+        <translation>SillyTavern 文件夹：{0}</translation>
+    </message>
+    <message>
+        <source>SillyTavern user: {0}</source>
+        <translation>SillyTavern 用户：{0}</translation>
+    </message>
+    <message>
+        <source>Extension folder: {0}</source>
+        <translation>扩展文件夹：{0}</translation>
+    </message>
+    <message>
+        <source>Installed: {0}</source>
+        <translation>已安装：{0}</translation>
+    </message>
+    <message>
+        <source>Bundled with NewAge Desktop: {0}</source>
+        <translation>NewAge Desktop 自带：{0}</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>Update available: {0}</source>
+        <translation>有可用更新：{0}</translation>
+    </message>
+    <message>
+        <source>Default server URL: {0}</source>
+        <translation>默认服务器地址：{0}</translation>
+    </message>
+    <message>
+        <source>Default server URL: the extension&apos;s own ({0})</source>
+        <translation>默认服务器地址：扩展自身的默认值（{0}）</translation>
+    </message>
+    <message>
+        <source>SillyTavern → Install extension… installs the bundled version.</source>
+        <translation>SillyTavern → 安装扩展… 会安装自带的版本。</translation>
+    </message>
+    <message>
+        <source>Choose the SillyTavern folder</source>
+        <translation>选择 SillyTavern 文件夹</translation>
+    </message>
+    <message>
+        <source>SillyTavern extension</source>
+        <translation>SillyTavern 扩展</translation>
+    </message>
+</context>
+<context>
+    <name>InstallExtensionDialog</name>
+    <message>
+        <source>Install the SillyTavern extension</source>
+        <translation>安装 SillyTavern 扩展</translation>
+    </message>
+    <message>
+        <source>Copies the NewAge Desktop extension into SillyTavern, so that SillyTavern connects to this server. An older copy is replaced.</source>
+        <translation>把 NewAge Desktop 扩展复制到 SillyTavern 中，使 SillyTavern 连接到此服务器。旧的副本会被替换。</translation>
+    </message>
+    <message>
+        <source>SillyTavern folder:</source>
+        <translation>SillyTavern 文件夹：</translation>
+    </message>
+    <message>
+        <source>The folder with SillyTavern&apos;s package.json</source>
+        <translation>包含 SillyTavern 的 package.json 的文件夹</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>SillyTavern user:</source>
+        <translation>SillyTavern 用户：</translation>
+    </message>
+    <message>
+        <source>Server URL:</source>
+        <translation>服务器地址：</translation>
+    </message>
+    <message>
+        <source>Where the extension connects unless changed in SillyTavern; empty: the extension&apos;s own default</source>
+        <translation>扩展默认连接的地址（在 SillyTavern 中的设置优先）；留空：使用扩展自身的默认值</translation>
+    </message>
+    <message>
+        <source>Install</source>
+        <translation>安装</translation>
+    </message>
+    <message>
+        <source>Choose the SillyTavern folder</source>
+        <translation>选择 SillyTavern 文件夹</translation>
+    </message>
+    <message>
+        <source>Choose the folder SillyTavern is installed in.</source>
+        <translation>请选择 SillyTavern 的安装文件夹。</translation>
+    </message>
+    <message>
+        <source>SillyTavern found. Install copies version {0} to:</source>
+        <translation>已找到 SillyTavern。安装会把版本 {0} 复制到：</translation>
+    </message>
+    <message>
+        <source>Version {0} is installed; Install copies it again to:</source>
+        <translation>已安装版本 {0}；安装会再次把它复制到：</translation>
+    </message>
+    <message>
+        <source>Version {0} is installed; Install replaces it by {1} in:</source>
+        <translation>已安装版本 {0}；安装会用 {1} 替换它，位置：</translation>
+    </message>
+    <message>
+        <source>The extension was not installed</source>
+        <translation>扩展未安装</translation>
+    </message>
+    <message>
+        <source>SillyTavern extension installed</source>
+        <translation>SillyTavern 扩展已安装</translation>
     </message>
 </context>
 <context>
@@ -511,6 +753,10 @@
         <translation>服务器(&amp;S)</translation>
     </message>
     <message>
+        <source>S&amp;illyTavern</source>
+        <translation>SillyTavern(&amp;I)</translation>
+    </message>
+    <message>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
@@ -547,6 +793,10 @@
     <message>
         <source>NewAge Desktop</source>
         <translation>NewAge Desktop</translation>
+    </message>
+    <message>
+        <source>SillyTavern wants to connect</source>
+        <translation>SillyTavern 请求连接</translation>
     </message>
     <message>
         <source>Pairing request</source>

@@ -15,7 +15,14 @@ from newage_desktop.core import events as ev
 from newage_desktop.gui import prompts
 from newage_desktop.gui.controller import AppController
 from newage_desktop.gui.notifications import AUTH_FAILURE_THRESHOLD, Notifier
-from newage_desktop.gui.preferences import NOTIFY_AUTH_FAILURES, NOTIFY_EXTENSIONS, Preferences
+from newage_desktop.gui.preferences import (
+    NOTIFY_AUTH_FAILURES,
+    NOTIFY_EXTENSIONS,
+    NOTIFY_PAIRING,
+    Preferences,
+)
+from tests.gui.conftest import run_async
+from tests.server.conftest import Client
 
 MakeController = Callable[..., AppController]
 
@@ -134,15 +141,18 @@ class _Bridge:
         self.state_changed = self.signals.state_changed
 
 
-def make_notifier(clock: list[float]) -> tuple[Notifier, list[tuple[str, str]], Preferences]:
+def make_notifier(
+    clock: list[float], focus: list[str | None] | None = None
+) -> tuple[Notifier, list[tuple[str, str]], Preferences]:
     shown: list[tuple[str, str]] = []
     prefs = Preferences()
-    notifier = Notifier(
-        _Bridge(),  # type: ignore[arg-type]
-        prefs,
-        lambda title, text: shown.append((title, text)),
-        clock=lambda: clock[0],
-    )
+
+    def show(title: str, text: str, where: str | None) -> None:
+        shown.append((title, text))
+        if focus is not None:
+            focus.append(where)
+
+    notifier = Notifier(_Bridge(), prefs, show, clock=lambda: clock[0])  # type: ignore[arg-type]
     return notifier, shown, prefs
 
 
@@ -189,3 +199,67 @@ def test_a_burst_of_notifications_becomes_one_summary(qapp: Any) -> None:
     notifier, shown, _prefs = make_notifier([0.0])
     notifier.handle([ev.ClientConnected(extension(f"st{i}")) for i in range(6)])
     assert len(shown) == 1 and "…and 3 more" in shown[0][1]
+
+
+def pairing(room_id: str, client_id: str = "st-main", **fields: Any) -> ev.PairingRequested:
+    request = {"roomId": room_id, "clientId": client_id, "address": "192.168.1.20", **fields}
+    return ev.PairingRequested(request)
+
+
+def test_a_pairing_request_from_sillytavern_is_announced_once(qapp: Any) -> None:
+    focus: list[str | None] = []
+    notifier, shown, prefs = make_notifier([0.0], focus)
+    notifier.handle([pairing("temp-1", clientType="SillyTavern", namespace="/auth")])
+    assert shown == [
+        (
+            "SillyTavern wants to connect",
+            "st-main (192.168.1.20) asks for a key. Approve or deny it in the Keys dock.",
+        )
+    ]
+    assert focus == ["keys"]  # a click opens the Keys dock
+    # The same request again (a repeated event, a refresh) is not a new notification.
+    notifier.handle([pairing("temp-1", clientType="SillyTavern")])
+    assert len(shown) == 1
+    notifier.handle([pairing("temp-2", namespace="/sillytavern")])
+    assert shown[-1][0] == "SillyTavern wants to connect" and len(shown) == 2
+    notifier.handle([pairing("temp-3", client_id="phone", clientType="client")])
+    assert shown[-1][0] == "Pairing request" and "phone (192.168.1.20)" in shown[-1][1]
+
+    prefs.set_notify(NOTIFY_PAIRING, False)
+    notifier.handle([pairing("temp-4", clientType="SillyTavern")])
+    assert len(shown) == 3
+
+
+def test_a_summary_keeps_the_keys_dock_as_the_click_target(qapp: Any) -> None:
+    focus: list[str | None] = []
+    notifier, shown, _prefs = make_notifier([0.0], focus)
+    batch: list[ev.CoreEvent] = [ev.ClientConnected(extension(f"st{i}")) for i in range(4)]
+    notifier.handle([*batch, pairing("temp-9", clientType="SillyTavern")])
+    assert len(shown) == 1 and "…and 2 more" in shown[0][1] and focus == ["keys"]
+
+
+def test_clicking_the_pairing_notification_opens_the_keys_dock(
+    make_controller: MakeController, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_controller(tray=True)
+    tray = app.tray
+    assert tray is not None
+    messages: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        tray.icon, "showMessage", lambda title, text, *_a: messages.append((title, text))
+    )
+    app.hide_window()
+    tavern = Client(app.bridge.url)
+    auth = {"clientId": "st-main", "key": "getKey", "clientType": "SillyTavern"}
+    run_async(tavern.connect(["/auth"], auth))
+    qtbot.waitUntil(lambda: len(messages) == 1)
+    title, text = messages[0]
+    assert title == "SillyTavern wants to connect" and "st-main (127.0.0.1)" in text
+    assert not app.window.isVisible()
+    window = app.window
+    tray.icon.messageClicked.emit()
+    assert window.isVisible()
+    # Its tab is the current one; the Clients dock, tabbed with it, is behind.
+    qtbot.waitUntil(lambda: not window.keys.visibleRegion().isEmpty())
+    assert window.clients.visibleRegion().isEmpty()
+    run_async(tavern.close())

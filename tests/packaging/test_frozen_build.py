@@ -1,4 +1,5 @@
-"""The PyInstaller build starts and serves (packaging/build.sh builds it and probes /healthz).
+"""The PyInstaller build starts and serves (packaging/build.sh builds it and probes /healthz),
+and installs its bundled SillyTavern extension.
 
 Slow (about a minute): set NEWAGE_SKIP_FROZEN_BUILD=1 to leave it out of a local run.
 """
@@ -29,3 +30,4 @@ def test_frozen_build_starts_and_answers_healthz() -> None:
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "smoke test: /healthz -> {'status': 'ok'" in proc.stdout
     assert "stopped with exit code 0" in proc.stdout
+    assert "smoke test: sillytavern install -> ok" in proc.stdout  # the extension is bundled

@@ -175,3 +175,29 @@ def test_room_changes_reload_the_history(qtbot: QtBot, bridge: CoreBridge, dock:
     joined = "[System] reader has joined the room as guest."
     qtbot.waitUntil(lambda: any(item.text == joined for item in dock.model.items()))
     assert dock.model.items()[-1].kind == "system"
+
+
+def test_without_an_extension_the_dock_explains_how_to_connect_one(
+    qtbot: QtBot, bridge: CoreBridge
+) -> None:
+    lonely = ChatDock(bridge)
+    qtbot.addWidget(lonely)
+    lonely.resize(700, 500)
+    lonely.show()
+    run_async(lonely.settle())
+    assert lonely.model.rowCount() == 0 and lonely.empty.showing_hint()
+    assert lonely.empty.hint.text().startswith("No SillyTavern connected.\n\nTo chat with")
+    assert "SillyTavern → Install extension…" in lonely.empty.hint.text()
+
+    key = trust_with_key(bridge, "late")
+    late = EmulatedExtension(server_url(bridge), "late", key, tokens=["hi"])
+    run_async(late.connect())
+    qtbot.waitUntil(lambda: lonely.current_extension() == "late")
+    assert lonely.empty.hint.text() == (
+        "No messages in this room yet.\n\nType below and press Enter to ask late."
+    )
+    lonely.prompt.setPlainText("Hello")
+    lonely.send()
+    qtbot.waitUntil(lambda: not lonely.empty.showing_hint())  # the conversation, not the hint
+    assert lonely.empty.currentWidget() is lonely.view
+    run_async(late.close())

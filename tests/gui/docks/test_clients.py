@@ -53,7 +53,8 @@ def test_snapshot_shows_clients_connected_before_the_dock(qtbot: QtBot, bridge: 
     late = ClientsDock(bridge)
     qtbot.addWidget(late)
     qtbot.waitUntil(lambda: late.model.identities() == ["early"])
-    assert late.model.entry(0)["address"] == "127.0.0.1"
+    # An event replayed over the snapshot may carry no address; it is fetched again then.
+    qtbot.waitUntil(lambda: late.model.entry(0).get("address") == "127.0.0.1")
     run_async(client.close())
     qtbot.waitUntil(lambda: late.model.rowCount() == 0)
 
@@ -107,3 +108,24 @@ def test_disconnect_copy_and_revoke_actions(
     qtbot.waitUntil(lambda: dock.model.rowCount() == 0)
     has_key = run_async(bridge.call(lambda core: core.keys.has_key("app")))
     assert not has_key
+
+
+def test_an_empty_list_explains_how_to_connect_sillytavern(
+    qtbot: QtBot, bridge: CoreBridge, dock: ClientsDock
+) -> None:
+    run_async(dock.settle())
+    assert dock.empty.showing_hint()
+    assert dock.empty.hint.text() == (
+        "No clients connected.\n\nTo connect SillyTavern: SillyTavern → Install extension…, "
+        "start SillyTavern, then approve the pairing request in the Keys dock."
+    )
+    client = connect_client(bridge, "st", trust_with_key(bridge, "st"), client_type="SillyTavern")
+    qtbot.waitUntil(lambda: not dock.empty.showing_hint())
+    assert dock.empty.currentWidget() is dock.view and dock.model.rowCount() == 1
+    dock.filter.setText("nobody")  # filtered away: still the table, with its filter
+    assert not dock.empty.showing_hint()
+    run_async(client.close())
+    qtbot.waitUntil(dock.empty.showing_hint)
+    run_async(bridge.stop_server())
+    qtbot.waitUntil(lambda: "not running" in dock.empty.hint.text())
+    assert dock.empty.hint.text() == "The server is not running: Server → Start server."

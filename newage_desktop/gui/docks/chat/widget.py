@@ -32,6 +32,7 @@ from newage_desktop.gui.docks.chat.model import (
     room_history,
 )
 from newage_desktop.gui.docks.chat.view import ChatView, PromptEdit
+from newage_desktop.gui.docks.empty import EmptyHint
 from newage_desktop.protocol import llm as wire
 
 _TARGET_EVENTS = (ev.ClientConnected, ev.ClientDisconnected, ev.ClientUpdated, ev.RoomChanged)
@@ -128,8 +129,9 @@ class ChatDock(DockBase):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.prompt, 1)
         row.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignBottom)
+        self.empty = EmptyHint(self.model, self.view, self)
         splitter = QSplitter(Qt.Orientation.Vertical, self)
-        splitter.addWidget(self.view)
+        splitter.addWidget(self.empty)
         splitter.addWidget(composer)
         splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 1)
@@ -154,6 +156,24 @@ class ChatDock(DockBase):
             self.tr("Message to the extension — Enter sends, Shift+Enter starts a new line")
         )
         self.view.rebuild()  # author and status labels are translated
+        self._update_hint()
+
+    def _update_hint(self) -> None:
+        extension = self.current_extension()
+        if extension is None:
+            self.empty.set_text(
+                self.tr(
+                    "No SillyTavern connected.\n\nTo chat with SillyTavern here: SillyTavern → "
+                    "Install extension…, start SillyTavern, then approve the pairing request in "
+                    "the Keys dock."
+                )
+            )
+        else:
+            self.empty.set_text(
+                self.tr(
+                    "No messages in this room yet.\n\nType below and press Enter to ask {0}."
+                ).format(extension)
+            )
 
     def author_text(self, identity: str) -> str:
         if identity == DESKTOP_IDENTITY:
@@ -197,6 +217,7 @@ class ChatDock(DockBase):
         if self.current_room() != had_room:
             self.load_history()
         self._update_send()
+        self._update_hint()
 
     def _extension_chosen(self, _index: int = 0) -> None:
         """Follow the extension into its personal room, where its own history is."""
@@ -206,6 +227,7 @@ class ChatDock(DockBase):
             if number >= 0:
                 self.room_combo.setCurrentIndex(number)
         self._update_send()
+        self._update_hint()
 
     def _update_send(self) -> None:
         ready = self.current_extension() is not None and self.current_room() is not None

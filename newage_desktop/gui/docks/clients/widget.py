@@ -25,6 +25,7 @@ from newage_desktop.gui.docks.clients.model import (
     client_addresses,
     client_snapshot,
 )
+from newage_desktop.gui.docks.empty import EmptyHint
 from newage_desktop.gui.docks.table import setup_table
 
 _CLIENT_EVENTS = (ev.ClientConnected, ev.ClientUpdated, ev.ClientDisconnected)
@@ -42,6 +43,7 @@ class ClientsDock(DockBase):
         # Events that arrive while a snapshot is being read are replayed on top of it.
         self._replay: list[ClientEvent] | None = None
         self._snapshot = Snapshot(self, client_snapshot, self._apply_snapshot)
+        self._running = False  # as the state events tell (bridge.running may be ahead of them)
 
         self.filter = QLineEdit(self)
         self.filter.setClearButtonEnabled(True)
@@ -66,7 +68,8 @@ class ClientsDock(DockBase):
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.addAction(self.copy_action)
         self.view.selectionModel().selectionChanged.connect(self._update_actions)
-        self.body.addWidget(self.view)
+        self.empty = EmptyHint(self.model, self.view, self)
+        self.body.addWidget(self.empty)
         self.count_label = QLabel(self)
         self.body.addWidget(self.count_label)
         for signal in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset):
@@ -86,15 +89,31 @@ class ClientsDock(DockBase):
         self.copy_action.setText(self.tr("Copy ID"))
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 7)
         self._update_count()
+        self._update_hint()
+
+    def _update_hint(self) -> None:
+        if not self._running:
+            self.empty.set_text(self.tr("The server is not running: Server → Start server."))
+            return
+        self.empty.set_text(
+            self.tr(
+                "No clients connected.\n\nTo connect SillyTavern: SillyTavern → Install "
+                "extension…, start SillyTavern, then approve the pairing request in the Keys dock."
+            )
+        )
 
     # --- data ----------------------------------------------------------------------------------
     def server_started(self) -> None:
         self._replay = []
         self._snapshot.request()
+        self._running = True
+        self._update_hint()
 
     def server_stopped(self) -> None:
         self._replay = None
         self.model.reset([])
+        self._running = False
+        self._update_hint()
 
     def _apply_snapshot(self, entries: list[dict[str, Any]]) -> None:
         replay, self._replay = self._replay or [], None
