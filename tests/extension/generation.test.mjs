@@ -149,3 +149,15 @@ test('no open chat, or no text, fails at once without touching SillyTavern', asy
     assert.deepEqual(await b.promise, { state: 'failed', detail: REASONS.emptyMessage });
     assert.deepEqual([...st.calls, ...st2.calls], []);
 });
+
+test('a page unloading mid-reply sends nothing after the stop', async () => {
+    let closing = false;
+    const st = fakeSillyTavern({ tokens: ['cut', ' short'] });
+    st.settle = async () => {
+        closing = true; // the unload's own handler ran in the same event
+    };
+    st.closing = () => closing;
+    const { sent, promise } = run(st, { requestId: 'req-1', message: 'x' });
+    assert.deepEqual(await promise, { state: 'dropped', detail: REASONS.pageClosed });
+    assert.ok(!sent.some(([e]) => e === 'CLIENT_STREAM_END' || e === 'CLIENT_STREAM_DATA_FAILED'));
+});

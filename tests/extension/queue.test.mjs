@@ -148,3 +148,24 @@ test('clear drops waiting jobs only', async () => {
     assert.equal(queue.clear('off'), 1);
     assert.equal(queue.size, 1);
 });
+
+test('the default timers work when called as methods (browsers throw "Illegal invocation")', async () => {
+    // Stand in for a browser: setTimeout that refuses a `this` other than the global object.
+    const realSetTimeout = globalThis.setTimeout;
+    globalThis.setTimeout = function strictSetTimeout(fn, ms) {
+        if (this !== undefined && this !== globalThis) throw new TypeError('Illegal invocation');
+        return realSetTimeout(fn, ms);
+    };
+    try {
+        const { RequestQueue: Fresh } = await import(`${new URL('../../newage_desktop/sillytavern/extension/src/queue.js', import.meta.url)}?strict`);
+        let busy = true;
+        const ran = [];
+        const queue = new Fresh({ run: async (job) => ran.push(job.requestId), isBusy: () => busy, pollMs: 5 });
+        queue.add({ requestId: 'a' });
+        busy = false;
+        await new Promise((resolve) => realSetTimeout(resolve, 50));
+        assert.deepEqual(ran, ['a']);
+    } finally {
+        globalThis.setTimeout = realSetTimeout;
+    }
+});

@@ -26,6 +26,8 @@ const log = (message) => console.log(LOG_PREFIX, message);
 /** SillyTavern's main module, for what getContext() lacks (1.12: sendMessageAsUser). */
 let script = {};
 let lastTypingAt = 0;
+/** Set while the page unloads (see init). */
+let closing = false;
 let fileDefaults = {};
 let version = '';
 const recent = new RecentRequests(5);
@@ -72,6 +74,9 @@ const sillyTavern = {
     sendUserMessage: (text) => (context().sendMessageAsUser ?? script.sendMessageAsUser)(text),
     generate: (type) => context().generate(type),
     stop: () => context().stopGeneration(),
+    // One task later: an unload that stopped the generation has run all its handlers by then.
+    settle: () => new Promise((resolve) => setTimeout(resolve, 0)),
+    closing: () => closing,
     lastMessage: () => {
         const chat = context().chat ?? [];
         const last = chat[chat.length - 1];
@@ -259,6 +264,19 @@ async function init() {
     });
     await mountPanel();
     connect();
+    // On a reload or a closed tab SillyTavern stops the stream (its own 'beforeunload' handler)
+    // and finishes the reply short; the runner sees `closing` and sends nothing, and the sockets
+    // close, so the relay fails the request (Extension disconnected.) instead of taking a
+    // truncated answer as complete. If the page stays after all (a "leave the page?" prompt
+    // answered no), connect again.
+    window.addEventListener('beforeunload', () => {
+        closing = true;
+        client.stop();
+        setTimeout(() => {
+            closing = false;
+            connect();
+        }, 1_000);
+    });
     // Expose the state for debugging and for the end-to-end tests (no key in it).
     globalThis.newAgeDesktop = {
         get status() {

@@ -11,6 +11,7 @@ export const REASONS = Object.freeze({
     stopped: 'Generation stopped in SillyTavern.',
     noChat: 'No chat is open in SillyTavern.',
     noReply: 'SillyTavern produced no reply.',
+    pageClosed: 'The SillyTavern page was closed or reloaded.',
     emptyMessage: 'The request has no text.',
 });
 
@@ -24,6 +25,8 @@ export const REASONS = Object.freeze({
  * @property {(type: string) => Promise<unknown>} generate
  * @property {() => unknown} stop
  * @property {() => {isUser: boolean, text: string} | null} lastMessage
+ * @property {() => Promise<void>} [settle] wait until SillyTavern's handlers of the current event ran
+ * @property {() => boolean} [closing] true while the page unloads
  */
 
 /** The text of a request the relay forwarded (flat form, PROTOCOL.md §7.4). */
@@ -101,6 +104,10 @@ export async function runGeneration(job, st, emit, newId) {
         st.off(types.GENERATION_STOPPED, onStopped);
         job.stop = undefined;
     }
+    await st.settle?.();
+    // The page is going away: SillyTavern cut the reply short. Send nothing; the relay fails
+    // the request when the sockets close.
+    if (st.closing?.()) return { state: 'dropped', detail: REASONS.pageClosed };
     if (job.cancelled) return fail(REASONS.cancelled, 'cancelled');
     if (stopped) return fail(REASONS.stopped);
 

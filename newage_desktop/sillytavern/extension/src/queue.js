@@ -20,7 +20,15 @@ export class RequestQueue {
      * @param {(fn: () => void, ms: number) => unknown} [options.setTimer]
      * @param {(handle: unknown) => void} [options.clearTimer]
      */
-    constructor({ run, isBusy, onChange = () => {}, pollMs = 250, setTimer = setTimeout, clearTimer = clearTimeout }) {
+    constructor({
+        run,
+        isBusy,
+        onChange = () => {},
+        pollMs = 250,
+        // Wrapped: a browser's setTimeout called as a method of this object throws "Illegal invocation".
+        setTimer = (fn, ms) => setTimeout(fn, ms),
+        clearTimer = (handle) => clearTimeout(handle),
+    }) {
         this.run = run;
         this.isBusy = isBusy;
         this.onChange = onChange;
