@@ -94,6 +94,12 @@ def _sillytavern_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
             default=installer.DEFAULT_USER,
             help="SillyTavern user (its folder under the data root; default: %(default)s)",
         )
+        command.add_argument(
+            "--data-root",
+            metavar="DIR",
+            help="SillyTavern's data root, if it runs with --dataRoot (default: config.yaml's "
+            "dataRoot, else ./data)",
+        )
     install.add_argument(
         "--server-url",
         metavar="URL",
@@ -212,10 +218,11 @@ def _sillytavern(args: argparse.Namespace) -> int:
                 user=args.user,
                 server_url=args.server_url,
                 client_id=args.client_id,
+                root=args.data_root,
             )
             print(_install_report(result, args.user))
             return 0
-        status = installer.status(args.sillytavern_dir, user=args.user)
+        status = installer.status(args.sillytavern_dir, user=args.user, root=args.data_root)
     except installer.InstallError as exc:
         print(f"newage-desktop: {exc}", file=sys.stderr)
         return 1 if exc.kind == "io" else 2

@@ -283,10 +283,16 @@ def existing_users(root: Path) -> list[str]:
     ]
 
 
-def extension_dir(sillytavern_dir: Path | str, user: str = DEFAULT_USER) -> Path:
-    """Where the extension of `user` lives (validating both)."""
+def extension_dir(
+    sillytavern_dir: Path | str,
+    user: str = DEFAULT_USER,
+    root: Path | str | None = None,
+) -> Path:
+    """Where the extension of `user` lives (validating both). `root` overrides the data root,
+    for a SillyTavern started with `--dataRoot` (relative to the SillyTavern folder)."""
     folder = check_sillytavern_dir(sillytavern_dir)
-    return data_root(folder) / check_user(user) / "extensions" / EXTENSION_NAME
+    base = Path(os.path.normpath(folder / root)) if root is not None else data_root(folder)
+    return base / check_user(user) / "extensions" / EXTENSION_NAME
 
 
 # --- install and status ------------------------------------------------------------------------
@@ -297,9 +303,11 @@ def install(
     server_url: str | None = None,
     client_id: str | None = None,
     source: Path | None = None,
+    root: Path | str | None = None,
 ) -> InstallResult:
-    """Copy the extension (`source`, default the bundled one) for `user`; write defaults.json."""
-    target = extension_dir(sillytavern_dir, user)
+    """Copy the extension (`source`, default the bundled one) for `user`; write defaults.json.
+    `root`: the data root, if SillyTavern runs with `--dataRoot`."""
+    target = extension_dir(sillytavern_dir, user, root)
     defaults: dict[str, str] = {}
     if server_url is not None:
         defaults["serverUrl"] = check_server_url(server_url)
@@ -346,9 +354,13 @@ def install(
 
 
 def status(
-    sillytavern_dir: Path | str, *, user: str = DEFAULT_USER, source: Path | None = None
+    sillytavern_dir: Path | str,
+    *,
+    user: str = DEFAULT_USER,
+    source: Path | None = None,
+    root: Path | str | None = None,
 ) -> ExtensionStatus:
-    target = extension_dir(sillytavern_dir, user)
+    target = extension_dir(sillytavern_dir, user, root)
     installed = target.is_dir() and (target / MANIFEST_FILE).is_file()
     defaults: dict[str, Any] | None = None
     if installed:

@@ -145,3 +145,23 @@ def test_the_installed_command(sillytavern: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "Installed the NewAge Desktop extension" in proc.stdout
+
+
+def test_data_root_option_for_a_sillytavern_started_with_dataroot(
+    sillytavern: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    elsewhere = tmp_path / "st-data"
+    code, out, _ = run_cli(
+        capsys, "sillytavern", "install", str(sillytavern), "--data-root", str(elsewhere)
+    )
+    target = elsewhere / "default-user" / "extensions" / "newage-desktop"
+    assert code == 0 and f"  {target}" in out.splitlines()
+    assert (target / "manifest.json").is_file()
+    assert not (sillytavern / "data" / "default-user" / "extensions").exists()
+    code, out, _ = run_cli(
+        capsys, "sillytavern", "status", str(sillytavern), "--data-root", str(elsewhere)
+    )
+    assert code == 0 and f"yes, version {VERSION}" in out
+    # Without the option the default data root is looked at, where nothing is installed.
+    code, _, _ = run_cli(capsys, "sillytavern", "status", str(sillytavern))
+    assert code == 1
