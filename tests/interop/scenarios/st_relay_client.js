@@ -29,7 +29,22 @@ main(async ({ url, admin, client, stId }) => {
   });
   ext.configure({ serverUrl: url, clientId: stId, key: null, takeRequests: true, desc: 'scenario' });
 
+  // ---- nothing listening: "server unreachable", and the Manager keeps trying ----
+  const net = require('node:net');
+  const closedPort = await new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+  ext.configure({ serverUrl: `http://127.0.0.1:${closedPort}`, clientId: stId, key: null, takeRequests: true, desc: 'scenario' });
+  ext.start();
+  await until(() => ext.state === STATUS.UNREACHABLE, 5000, () => `unreachable; statuses ${show(statuses)}`);
+  ext.stop();
+  log('unreachable server reported');
+
   // ---- pairing: pending, approved, key stored, /llm connected ----
+  ext.configure({ serverUrl: url });
   ext.start();
   await until(() => ext.state === STATUS.PAIRING, 5000, () => `pairing state; statuses ${show(statuses)}`);
   const { requests: pending } = await adm.ackOk('GET_KEY_REQUESTS');
