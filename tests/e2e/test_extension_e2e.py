@@ -331,7 +331,7 @@ def test_settings_panel_shows_status_and_recent_requests(stack: Stack) -> None:
     header = page.locator("#newage_desktop_settings .inline-drawer-toggle")
     header.click()
     panel = page.locator("#newage_desktop_settings")
-    panel.wait_for(state="visible")
+    page.locator("#newage_recent").wait_for(state="visible")
     text = panel.inner_text()
     assert "Connected: taking requests." in text, text
     assert "Bonjour from a NewAge client" in text or "and now?" in text, text
@@ -340,6 +340,30 @@ def test_settings_panel_shows_status_and_recent_requests(stack: Stack) -> None:
         panel.screenshot(path=str(Path(shots) / f"sillytavern-extension-{stack.version}.png"))
     header.click()
     page.locator(PANEL_BUTTON).click()
+
+
+def test_settings_panel_in_simplified_chinese(stack: Stack) -> None:
+    page = stack.page.page
+    page.evaluate("() => localStorage.setItem('language', 'zh-cn')")
+    try:
+        stack.page.reload()
+        stack.wait_extension("connected")
+        page.locator(PANEL_BUTTON).click()
+        header = page.locator("#newage_desktop_settings .inline-drawer-toggle")
+        header.click()
+        panel = page.locator("#newage_desktop_settings")
+        page.locator("#newage_recent").wait_for(state="visible")
+        text = panel.inner_text()
+        assert "已连接：正在接受请求。" in text, text
+        assert "忘记密钥 / 重新配对" in text, text
+        shots = os.environ.get("NEWAGE_SCREENSHOT_DIR")
+        if shots:
+            name = f"sillytavern-extension-{stack.version}-zh_CN.png"
+            panel.screenshot(path=str(Path(shots) / name))
+        header.click()
+        page.locator(PANEL_BUTTON).click()
+    finally:
+        page.evaluate("() => localStorage.removeItem('language')")
 
 
 def test_page_reload_mid_stream_fails_the_request(stack: Stack) -> None:
