@@ -17,6 +17,8 @@ MAX_ROOM_NAME = 128
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _FORBIDDEN_IN_CLIENT_ID = re.compile(r'[/\\:*?"<>|]')
+# A JSON escape such as "\\ud800" decodes to a lone surrogate, which no encoder can write out.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class PayloadError(ValueError):
@@ -52,7 +54,11 @@ def is_valid_room_name(name: Any) -> bool:
 
 
 def key_too_long(key: str) -> bool:
-    return len(key.encode("utf-8")) > MAX_KEY_BYTES
+    """Over bcrypt's 72 bytes, or not encodable at all (a lone surrogate: no real key)."""
+    try:
+        return len(key.encode("utf-8")) > MAX_KEY_BYTES
+    except UnicodeEncodeError:
+        return True
 
 
 def payload_object(payload: Any) -> dict[str, Any]:
@@ -62,3 +68,23 @@ def payload_object(payload: Any) -> dict[str, Any]:
     if isinstance(payload, dict):
         return payload
     raise PayloadError("Invalid payload.")
+
+
+def has_lone_surrogate(value: Any) -> bool:
+    """§2.2 rule 6a: whether any string in a JSON value (object keys included) holds a UTF-16
+    surrogate code point (U+D800–U+DFFF). Decoded JSON text never holds a valid pair as two code
+    points, so any surrogate is a lone one. Iterative: the payload's depth is not bounded yet."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii() and _SURROGATE.search(item) is not None:
+                return True
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(key, str) and not key.isascii() and _SURROGATE.search(key):
+                    return True
+                stack.append(child)
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return False

@@ -21,6 +21,7 @@ import socketio
 from socketio import packet
 
 from newage_desktop.core.admission import (
+    Admission,
     Handshake,
     Refused,
     admit,
@@ -29,11 +30,14 @@ from newage_desktop.core.admission import (
 from newage_desktop.core.app import Core
 from newage_desktop.protocol import errors as err
 from newage_desktop.protocol import events as names
-from newage_desktop.protocol.validation import PayloadError, payload_object
+from newage_desktop.protocol.validation import PayloadError, has_lone_surrogate, payload_object
 from newage_desktop.transport import eio_fixes, fastjson
 from newage_desktop.transport.dispatch import Answer, Call, EventSpec, Namespace, error
 
 log = logging.getLogger("newage")
+
+# Stands in for a payload with a lone surrogate: a non-object every handler refuses as such.
+_UNENCODABLE = ""
 
 
 def _refusal(reason: str) -> dict[str, Any]:
@@ -119,7 +123,12 @@ class RelaySocketServer(socketio.AsyncServer):  # type: ignore[misc]
         address = str(request.remote) if request is not None and request.remote else ""
         handshake = Handshake(sid, namespace, auth, address, environ.get("HTTP_ORIGIN"))
         try:
-            admission = await admit(self.core, handshake)
+            if has_lone_surrogate(auth) and not self.core.shutting_down:
+                # §4.2 step 1: text that cannot be encoded is not auth data (it would break the
+                # registration and every later emit that names this socket).
+                admission: Admission = Refused(err.INVALID_AUTH_DATA)
+            else:
+                admission = await admit(self.core, handshake)
         except Exception:
             log.exception("admission failed")
             admission = Refused(err.INTERNAL_ERROR)
@@ -185,6 +194,11 @@ class RelaySocketServer(socketio.AsyncServer):  # type: ignore[misc]
             return
         if spec.reads_only and not wants_ack:
             return
+        if args and has_lone_surrogate(args[0]):
+            # §2.2 rule 6a: a payload holding text that cannot be encoded is answered like one of
+            # the wrong shape, with the event's own validation string (`Invalid payload.`,
+            # `Invalid LLM request data.`, `Invalid function call.`, ...); no handler sees it.
+            args = [_UNENCODABLE]
         try:
             payload = {} if spec.any_payload else payload_object(args[0] if args else None)
         except PayloadError as exc:
