@@ -108,7 +108,13 @@ async def admit(core: Core, hs: Handshake) -> Admission:
     wants_key = key == names.GET_KEY and hs.namespace in _KEY_REQUEST_NAMESPACES
 
     if core.settings.network_safe:
-        info.is_admin = info.is_monitor
+        # §4.6: steps 5-9 are skipped, so anyone is accepted; admin rights still need an
+        # admin-capable clientId *with its key* (§4.8). A wrong or missing key is no refusal
+        # here (and no counted failure): the socket is simply a plain client.
+        if info.is_monitor and key is not None and not wants_key:
+            info.is_admin = await _admin_key_verifies(core, client_id, key)
+        if info.namespace == names.NS_DEBUG and not info.is_admin:
+            return Refused(err.UNAUTHORIZED)  # step 10 still applies
         if wants_key:
             return await _issue_now(core, info)
         return Accepted(info)
@@ -140,6 +146,22 @@ def _is_trusted(core: Core, client_id: str) -> bool:
         return True
     core.refresh_files()
     return core.trust.is_trusted(client_id)
+
+
+async def _admin_key_verifies(core: Core, client_id: str, key: str) -> bool:
+    """Under networkSafe: is `client_id` admin-capable (§4.8) and `key` its stored key?"""
+    if key_too_long(key):
+        return False
+    if not core.trust.is_admin_capable(client_id) or core.keys.hash_of(client_id) is None:
+        core.refresh_files()  # keys or a monitor trust file written moments ago (§3.2, §3.3)
+    hashed = core.keys.hash_of(client_id)
+    if not core.trust.is_admin_capable(client_id) or hashed is None:
+        return False
+    ok = await asyncio.get_running_loop().run_in_executor(None, check_key, key, hashed)
+    if not ok or core.keys.hash_of(client_id) != hashed:  # re-keyed while we were checking
+        return False
+    core.key_last_used[client_id] = core.now()
+    return True
 
 
 def _admin_checks(core: Core, info: SocketInfo) -> str | None:

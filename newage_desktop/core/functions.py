@@ -10,6 +10,8 @@ rule is applied (:mod:`newage_desktop.core.sandbox`), and the rules run in the o
 3. not ``.json`` → ``Access denied: Only .json files are allowed.``
 4. ``settings/``: non-admins read only ``server_settings.json`` and their own trust file,
    and write nothing (a trust file grants trust, ``clientType: monitor`` grants admin).
+5. ``settings/server_settings.json``: a write that would change one of ``OPERATOR_SETTINGS``
+   is refused whole with ``Access denied: <key> can only be changed by the operator.``
 
 Results are nested twice for upstream compatibility: :meth:`ServerFunctions.call` returns the
 *inner* object (``{success, result|error}``), which the transport puts under ``result`` of a
@@ -20,6 +22,7 @@ successful ack. Only an unknown function, missing admin rights or a malformed ar
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import os
 from collections.abc import Callable
@@ -30,6 +33,7 @@ from typing import Any, Final
 from newage_desktop.core.app import Core
 from newage_desktop.core.jsonfiles import CorruptFileError, read_json, write_json_atomic
 from newage_desktop.core.sandbox import DataPath, locate, real_path
+from newage_desktop.core.settings import DEFAULTS
 from newage_desktop.core.trust import trust_file_name
 from newage_desktop.protocol import errors as err
 
@@ -42,6 +46,24 @@ SETTINGS_FOLDER: Final = "settings"
 SERVER_SETTINGS_NAME: Final = "server_settings.json"
 INVALID_FILE_PATH: Final = "Invalid file path."
 RESOURCES_NOT_OBJECT: Final = "Resources must be an object."
+# §9.3: the settings that decide who can reach the server belong to the operator (the window,
+# the command line or the file itself); saveJsonToFile may not change them.
+OPERATOR_SETTINGS: Final = frozenset(
+    {
+        "networkSafe",
+        "bindAddress",
+        "serverPort",
+        "corsAllowedOrigins",
+        "allowKeyRequests",
+        "pairingRequests",
+        "maxPayloadBytes",
+        "restrictedFiles",
+    }
+)
+
+
+def operator_only(key: str) -> str:
+    return f"Access denied: {key} can only be changed by the operator."
 
 
 @dataclass(frozen=True)
@@ -124,6 +146,10 @@ class ServerFunctions:
             return {"success": False, "error": err.DATA_NOT_OBJECT}
         try:
             if self._is_server_settings(target):
+                changed = self._operator_setting_changed(data)
+                if changed is not None:
+                    log.warning(f"saveJsonToFile: {caller.client_id} may not change {changed}")
+                    return {"success": False, "error": operator_only(changed)}
                 self._save_settings(data)
             else:
                 self._merge_write(target, data, file_path)
@@ -193,6 +219,28 @@ class ServerFunctions:
         settings_file = real_path(self._core.datadir.server_settings_file)
         return os.path.normcase(target.real) == os.path.normcase(settings_file)
 
+    def _operator_setting_changed(self, data: dict[str, Any]) -> str | None:
+        """The first operator-only key of ``data`` whose value differs from the file's (§9.3).
+
+        Compared with the file as it is on disk (a key it lacks has its default), as canonical
+        JSON, so ``0`` does not pass for ``false`` nor ``[true]`` for ``[1]``. A corrupt file
+        raises CorruptFileError, like the write itself would.
+        """
+        try:
+            current = read_json(self._core.datadir.server_settings_file)
+        except FileNotFoundError:
+            current = {}
+        if not isinstance(current, dict):
+            raise CorruptFileError(
+                self._core.datadir.server_settings_file, 1, 1, "the top level is not a JSON object"
+            )
+        for key, value in data.items():
+            if key not in OPERATOR_SETTINGS:
+                continue
+            if _canonical(value) != _canonical(current.get(key, DEFAULTS[key])):
+                return key
+        return None
+
     def _save_settings(self, data: dict[str, Any]) -> None:
         """Through the settings store, so the change takes effect at once (§3.1)."""
         store = self._core.settings_store
@@ -216,6 +264,10 @@ class ServerFunctions:
         if not isinstance(existing, dict):
             raise CorruptFileError(target.real, 1, 1, "the top level is not a JSON object")
         write_json_atomic(target.real, {**existing, **data})
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 _FUNCTIONS: Final[dict[str, _Function]] = {

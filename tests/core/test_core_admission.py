@@ -75,10 +75,23 @@ async def test_rekeying_spares_the_asking_socket(core: Core, gateway: RecordingG
     assert gateway.dropped == [("b", "/llm")]
 
 
-async def test_networksafe_accepts_anyone_and_monitors_are_admin(core: Core) -> None:
+async def test_networksafe_accepts_anyone_but_admin_needs_the_key(core: Core) -> None:
+    key = await trusted_with_key(core, "boss", monitor=True)
     core.settings_store.update({"networkSafe": True})
-    admission = await connect(core, hs("m", "/debug", clientId="anyone", clientType="monitor"))
-    assert admission.info.is_admin
+    # §4.6: a self-declared monitor is a plain client, never refused for it
+    anyone = await connect(core, hs("m", clientId="anyone", clientType="monitor"))
+    assert not anyone.info.is_admin
+    no_key = await connect(core, hs("n", clientId="boss", clientType="monitor"))
+    assert not no_key.info.is_admin
+    wrong = await connect(core, hs("w", clientId="boss", clientType="monitor", key="wrong"))
+    assert not wrong.info.is_admin
+    assert not core.throttle.is_locked("10.0.0.1", "boss")
+    assert await admit(core, hs("d", "/debug", clientId="anyone", clientType="monitor")) == (
+        Refused("Unauthorized")
+    )
+    # an admin-capable clientId with its key is admin, /debug included
+    admin = await connect(core, hs("a", "/debug", clientId="boss", clientType="monitor", key=key))
+    assert admin.info.is_admin
 
 
 async def test_lockout_counts_per_address_and_client(core: Core) -> None:
