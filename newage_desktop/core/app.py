@@ -78,6 +78,10 @@ class Core:
         self._relay: LlmRelay | None = None
         self._context: ContextPusher | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        # Coalesced client-list broadcasts (§5): loop time of the last pair, and the timer of
+        # the trailing pair while one is due.
+        self._client_list_sent_at: float | None = None
+        self._client_list_timer: asyncio.TimerHandle | None = None
         # Folders served over HTTP (§10); `addStaticResources` adds to it while running.
         self.static_mounts = StaticMounts(datadir.root)
         # Debug mode (§6.9): starts as setting `debugMode`; `on_debug_mode` lets the log
@@ -115,6 +119,7 @@ class Core:
         self.relay.start()
 
     async def stop_background(self) -> None:
+        self._cancel_client_list_timer()
         if self._relay is not None:
             await self._relay.stop()
 
@@ -123,6 +128,7 @@ class Core:
             self._relay.history.flush()  # pending response updates are written, not lost
         for request in self.pairing.all():
             self.pairing.pop(request.room_id)
+        self._cancel_client_list_timer()
         for task in list(self._tasks):
             task.cancel()
         if self._store is not None:
@@ -261,7 +267,37 @@ class Core:
         await self.gateway.send(sid, namespace, event, args, on_ack)
 
     async def broadcast_client_list(self) -> None:
-        """§5: both event names, to every /clients socket."""
+        """§5: the client list changed; coalesced to one pair every clientListUpdateIntervalMs.
+
+        Leading edge: the first change after a quiet interval goes out at once. Changes within
+        the interval after a send are folded into one trailing pair, sent when the interval
+        ends with the list as it is then, so the last change is never lost.
+        """
+        if self._client_list_timer is not None:
+            return  # a trailing pair is already due; it will carry this change
+        loop = asyncio.get_running_loop()
+        interval = self.settings.client_list_update_interval_ms / 1000.0
+        now = loop.time()
+        if self._client_list_sent_at is None or now - self._client_list_sent_at >= interval:
+            await self._send_client_list()
+            return
+        self._client_list_timer = loop.call_at(
+            self._client_list_sent_at + interval, self._client_list_due
+        )
+
+    def _client_list_due(self) -> None:
+        self._client_list_timer = None
+        if not self.shutting_down:
+            self.spawn(self._send_client_list())
+
+    def _cancel_client_list_timer(self) -> None:
+        if self._client_list_timer is not None:
+            self._client_list_timer.cancel()
+            self._client_list_timer = None
+
+    async def _send_client_list(self) -> None:
+        """§5: both event names, to every /clients socket, with the list as it is now."""
+        self._client_list_sent_at = asyncio.get_running_loop().time()
         clients = self.client_list()
         sids = self.registry.sids_in_namespace(names.NS_CLIENTS)
         await self.emit_to(

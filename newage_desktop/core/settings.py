@@ -181,6 +181,7 @@ _SPECS: Final[tuple[_Spec, ...]] = (
     _Spec("contextPageSize", 50, _int_range(1, 1000)),
     _Spec("contextSendDelay", 100, _MS_OR_ZERO),
     _Spec("autoPushContext", True, _BOOL),
+    _Spec("clientListUpdateIntervalMs", 500, _MS),
     _Spec("forwardContextLimit", 100, _int_range(0, 1_000_000)),
     _Spec("defaultRoomMessageRequestMode", "Immediate", _one_of(MESSAGE_REQUEST_MODES)),
     _Spec("connectionPolicy", "Free", _one_of(CONNECTION_POLICIES)),
@@ -224,6 +225,7 @@ class Settings:
     context_page_size: int = 50
     context_send_delay: int = 100
     auto_push_context: bool = True
+    client_list_update_interval_ms: int = 500
     forward_context_limit: int = 100
     default_room_message_request_mode: str = "Immediate"
     connection_policy: str = "Free"
