@@ -9,12 +9,19 @@ its read-merge-write is still reported by the next :meth:`KeyStore.reload_if_cha
 
 Plaintext keys exist only in :func:`new_key`'s return value and the caller's hands: the
 hashing helpers are pure, so callers run them in a thread executor (bcrypt cost 10 takes
-tens of milliseconds) and nothing here logs.
+tens of milliseconds). The only log line written here is the one saying that a file which was
+corrupt has been read again (it names the file, never a key or hash).
+
+A file made corrupt while the server runs (PROTOCOL.md §13 item 6) keeps the last good state in
+use, and :meth:`KeyStore.reload_if_changed` raises CorruptFileError only once per version of
+the corrupt file (by its signature), so the poller's warning appears once per change rather
+than at every poll.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 import os
 import re
 import threading
@@ -43,6 +50,8 @@ KEYS_FILE_MODE: Final = 0o600
 _BCRYPT_HASH = re.compile(r"\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}")
 
 _Signature = tuple[int, int, int]
+
+log = logging.getLogger("newage.keys")
 
 
 def new_key() -> str:
@@ -103,6 +112,8 @@ class KeyStore:
         self._data: dict[str, Any] = {}
         self._signature: _Signature | None = None
         self._unreported: set[str] = set()
+        # Signature of the corrupt version already reported, or None while the file is fine.
+        self._corrupt_signature: _Signature | None = None
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -139,6 +150,12 @@ class KeyStore:
         after = self._hashes()
         self._unreported |= {cid for cid, hashed in before.items() if after.get(cid) != hashed}
 
+    def _readable_again(self) -> None:
+        """After a good read: if the file had been reported corrupt, say once that it is fine."""
+        if self._corrupt_signature is not None:
+            self._corrupt_signature = None
+            log.info(f"Keys file {self._path} read again")
+
     def load(self) -> None:
         """Read the file at start-up. Missing → empty store; corrupt → CorruptFileError.
 
@@ -147,18 +164,32 @@ class KeyStore:
         with self._lock:
             self._data, self._signature = self._read()
             self._unreported.clear()
+            self._corrupt_signature = None
 
     def reload_if_changed(self) -> set[str]:
         """Re-read the file if its (mtime_ns, size, inode) changed since the store last saw it.
 
         Returns the clientIds whose hash was removed or replaced since the last call (the
         keys to revoke). If the file has become unparsable (e.g. an editor is half-way
-        through saving), CorruptFileError is raised and the previous state is kept; the
-        next call tries again.
+        through saving), the previous state is kept and CorruptFileError is raised once for
+        that version of the file; later calls return quietly while its signature stays the
+        same and try again when it changes. When the file can be read again, one info line
+        says so.
         """
         with self._lock:
-            if self._stat() != self._signature:
-                self._adopt(*self._read())
+            current = self._stat()
+            if current != self._signature and (
+                self._corrupt_signature is None or current != self._corrupt_signature
+            ):
+                try:
+                    data, signature = self._read()
+                except CorruptFileError:
+                    # The signature taken before the read: a change racing with it is read
+                    # (and reported) once more, never missed.
+                    self._corrupt_signature = current
+                    raise
+                self._adopt(data, signature)
+                self._readable_again()
             changed, self._unreported = self._unreported, set()
             return changed
 
@@ -185,6 +216,7 @@ class KeyStore:
         write_json_atomic(self._path, data, mode=KEYS_FILE_MODE)
         self._data = data
         self._signature = self._stat()
+        self._readable_again()  # the read before this write succeeded
 
     def put_hash(self, client_id: str, hashed: str) -> None:
         """Store ``hashed`` for ``client_id``; other fields of its record are kept.

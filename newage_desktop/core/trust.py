@@ -12,10 +12,17 @@ file grants admin capability only if it says both ``"clientType": "monitor"`` an
 its clientId admin-capable even if another file trusts the same clientId as an ordinary
 client. The literal clientId ``monitor`` is admin-capable regardless (upstream convention);
 admission still requires it to be trusted and to present a valid key.
+
+A file that cannot be used is reported once per version of it (PROTOCOL.md §13 item 6): the
+server re-reads the folder about every second, so :meth:`TrustStore.reload` remembers each
+skipped file's signature (mtime, size, inode) and problem and returns its warning again only
+when either changes. When such a file becomes usable (or goes away), one info line says so.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +35,18 @@ __all__ = ["MONITOR_CLIENT_ID", "TrustRecord", "TrustStore", "trust_file_name"]
 
 MONITOR_CLIENT_ID = "monitor"
 _SERVER_SETTINGS_NAME = "server_settings.json"
+
+log = logging.getLogger("newage.trust")
+
+_Signature = tuple[int, int, int]
+
+
+def _signature(path: Path) -> _Signature | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 def trust_file_name(client_id: str) -> str:
@@ -58,26 +77,43 @@ class TrustStore:
         self._folder = datadir.settings_dir
         self._write_lock = threading.Lock()
         self._records: tuple[TrustRecord, ...] = ()
+        self._reload_lock = threading.Lock()
+        # Skipped files already reported: path → (signature before reading, warning).
+        self._reported: dict[Path, tuple[_Signature | None, str]] = {}
 
     # --- reading ---------------------------------------------------------------------------
 
     def reload(self) -> list[str]:
-        """Re-read every trust file; return warnings for files that were skipped.
+        """Re-read every trust file; return warnings for files newly skipped.
 
         A file that is not JSON, not an object, or lacks a string ``clientId`` trusts nobody
-        and is named in a warning. A missing ``settings/`` folder means nobody is trusted.
-        The new set replaces the old one in a single assignment, so readers on other threads
-        see either the old or the new set, never a mix.
+        and is named in a warning, once per version of the file: a later reload that finds
+        the same file unchanged (same signature, same problem) returns no warning for it.
+        A missing ``settings/`` folder means nobody is trusted. The new set replaces the old
+        one in a single assignment, so readers on other threads see either the old or the
+        new set, never a mix.
         """
+        with self._reload_lock:
+            return self._reload()
+
+    def _reload(self) -> list[str]:
         records: list[TrustRecord] = []
         warnings: list[str] = []
-        for path, data, problem in self._scan():
+        reported: dict[Path, tuple[_Signature | None, str]] = {}
+
+        def skip(path: Path, signature: _Signature | None, problem: str) -> None:
+            warning = f"Trust file {path} skipped: {problem}"
+            reported[path] = (signature, warning)
+            if self._reported.get(path) != (signature, warning):
+                warnings.append(warning)
+
+        for path, signature, data, problem in self._scan():
             if problem is not None:
-                warnings.append(f"Trust file {path} skipped: {problem}")
+                skip(path, signature, problem)
                 continue
             client_id = data.get("clientId")
             if not isinstance(client_id, str) or not client_id:
-                warnings.append(f"Trust file {path} skipped: no clientId string")
+                skip(path, signature, "no clientId string")
                 continue
             client_type = data.get("clientType")
             desc = data.get("desc")
@@ -91,30 +127,39 @@ class TrustStore:
                 )
             )
         self._records = tuple(records)
+        for path in sorted(self._reported.keys() - reported.keys()):
+            if path.exists():
+                log.info(f"Trust file {path} read again")
+            else:
+                log.info(f"Trust file {path} is gone")
+        self._reported = reported
         return warnings
 
-    def _scan(self) -> list[tuple[Path, dict[str, Any], str | None]]:
-        """Every candidate file with its object, or with the reason it cannot be used."""
+    def _scan(self) -> list[tuple[Path, _Signature | None, dict[str, Any], str | None]]:
+        """Every candidate file with its signature (taken before reading) and its object, or
+        with the reason it cannot be used."""
         try:
             paths = sorted(p for p in self._folder.glob("*.json") if _is_trust_file(p))
         except OSError:
             return []
-        found: list[tuple[Path, dict[str, Any], str | None]] = []
+        found: list[tuple[Path, _Signature | None, dict[str, Any], str | None]] = []
         for path in paths:
+            signature = _signature(path)
             try:
                 data = read_json(path)
             except FileNotFoundError:
                 continue  # removed between listing and reading
             except CorruptFileError as exc:
-                found.append((path, {}, f"invalid JSON at line {exc.line}, column {exc.column}"))
+                problem = f"invalid JSON at line {exc.line}, column {exc.column}: {exc.detail}"
+                found.append((path, signature, {}, problem))
                 continue
             except OSError as exc:
-                found.append((path, {}, f"cannot be read ({exc.strerror or exc})"))
+                found.append((path, signature, {}, f"cannot be read ({exc.strerror or exc})"))
                 continue
             if not isinstance(data, dict):
-                found.append((path, {}, "not a JSON object"))
+                found.append((path, signature, {}, "not a JSON object"))
                 continue
-            found.append((path, data, None))
+            found.append((path, signature, data, None))
         return found
 
     def records(self) -> list[TrustRecord]:
@@ -173,7 +218,7 @@ class TrustStore:
         ``false`` are not rewritten.
         """
         with self._write_lock:
-            for path, data, problem in self._scan():
+            for path, _, data, problem in self._scan():
                 if (
                     problem is None
                     and data.get("clientId") == client_id
