@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +16,7 @@ from newage_desktop.core.clock import iso_utc
 from newage_desktop.core.keys import check_key
 from newage_desktop.core.pairing import PendingRequest
 from newage_desktop.core.registry import SocketInfo
+from newage_desktop.core.throttle import RefusalLog
 from newage_desktop.protocol import errors as err
 from newage_desktop.protocol import events as names
 from newage_desktop.protocol.validation import (
@@ -61,8 +64,45 @@ class Pending:
 Admission = Refused | Accepted | Pending
 
 
+_FAILURE_REASONS = frozenset({err.NOT_TRUSTED, err.INVALID_KEY})  # counted (§4.9): warnings
+_refusal_logs: weakref.WeakKeyDictionary[Core, RefusalLog] = weakref.WeakKeyDictionary()
+
+
+def log_refusal(core: Core, hs: Handshake, reason: str) -> None:
+    """Log one refused CONNECT, at most one line per (reason, address) and minute (§3.4).
+
+    Refusals within the minute after a logged one are counted, and the count is logged as
+    `... and N more in the last minute` when the minute ends (or at the next such refusal).
+    """
+    book = _refusal_logs.get(core)
+    if book is None:
+        book = _refusal_logs[core] = RefusalLog(log, clock=core.clock)
+    auth = hs.auth if isinstance(hs.auth, dict) else {}
+    client_id = auth.get("clientId")
+    named = isinstance(client_id, str) and is_valid_client_id(client_id)
+    who = f" for {client_id}" if named else ""
+    if reason in _FAILURE_REASONS:
+        level = logging.WARNING
+        line = f"Authentication failed{who} from {hs.address}: {reason}"
+    else:
+        level = logging.INFO
+        line = f"Connection to {hs.namespace} refused{who} from {hs.address}: {reason}"
+    summary = f"Connections refused from {hs.address}: {reason}"
+    if book.refused(reason, hs.address, level, line, summary):
+        # Without a running loop the next refusal of this key writes the summary instead.
+        with contextlib.suppress(RuntimeError):
+            asyncio.get_running_loop().call_later(book.window_s + 0.1, book.flush_due)
+
+
 async def admit(core: Core, hs: Handshake) -> Admission:
-    """Run §4.2 for one namespace CONNECT. Never raises for bad input."""
+    """Run §4.2 for one namespace CONNECT. Never raises for bad input. Refusals are logged."""
+    admission = await _admit(core, hs)
+    if isinstance(admission, Refused):
+        log_refusal(core, hs, admission.reason)
+    return admission
+
+
+async def _admit(core: Core, hs: Handshake) -> Admission:
     if core.shutting_down:
         return Refused(err.SHUTTING_DOWN)
     auth = {} if hs.auth is None else hs.auth
@@ -131,9 +171,19 @@ async def admit(core: Core, hs: Handshake) -> Admission:
     hashed = core.keys.hash_of(client_id)
     if key is None or key_too_long(key) or hashed is None:
         return _fail(core, info, err.INVALID_KEY)
-    ok = await asyncio.get_running_loop().run_in_executor(None, check_key, key, hashed)
+    # §4.9: the failure is counted before bcrypt runs, so parallel wrong keys for one pair are
+    # cut at authMaxFailures without further bcrypt work; a success gives the slot back.
+    slot = core.throttle.reserve(hs.address, client_id)
+    if slot is None:
+        return Refused(err.TOO_MANY_FAILURES)
+    try:
+        ok = await asyncio.get_running_loop().run_in_executor(None, check_key, key, hashed)
+    except BaseException:
+        core.throttle.release(hs.address, client_id, slot)
+        raise
     if not ok or core.keys.hash_of(client_id) != hashed:  # re-keyed while we were checking
-        return _fail(core, info, err.INVALID_KEY)
+        return _failed(core, info, err.INVALID_KEY)
+    core.throttle.release(hs.address, client_id, slot)
     core.key_last_used[client_id] = core.now()
 
     refusal = _admin_checks(core, info)
@@ -177,7 +227,11 @@ def _admin_checks(core: Core, info: SocketInfo) -> str | None:
 
 def _fail(core: Core, info: SocketInfo, reason: str) -> Refused:
     core.throttle.record_failure(info.address, info.client_id)
-    log.warning(f"Authentication failed for {info.client_id} from {info.address}: {reason}")
+    return _failed(core, info, reason)
+
+
+def _failed(core: Core, info: SocketInfo, reason: str) -> Refused:
+    """A failure already counted (the log line is written by `admit`, rate-limited)."""
     core.bus.publish(ev.AuthFailed(info.client_id, info.address, reason))
     return Refused(reason)
 

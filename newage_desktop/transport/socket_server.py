@@ -26,6 +26,7 @@ from newage_desktop.core.admission import (
     Refused,
     admit,
     after_connect,
+    log_refusal,
 )
 from newage_desktop.core.app import Core
 from newage_desktop.protocol import errors as err
@@ -127,18 +128,19 @@ class RelaySocketServer(socketio.AsyncServer):  # type: ignore[misc]
                 # §4.2 step 1: text that cannot be encoded is not auth data (it would break the
                 # registration and every later emit that names this socket).
                 admission: Admission = Refused(err.INVALID_AUTH_DATA)
+                log_refusal(self.core, handshake, err.INVALID_AUTH_DATA)
             else:
-                admission = await admit(self.core, handshake)
+                admission = await admit(self.core, handshake)  # logs its own refusals
         except Exception:
             log.exception("admission failed")
             admission = Refused(err.INTERNAL_ERROR)
+            log_refusal(self.core, handshake, err.INTERNAL_ERROR)
         if eio_sid not in self.environ:  # the Engine.IO connection closed meanwhile
             if not isinstance(admission, Refused):
                 await self.core.socket_closed(sid)
             await self.manager.disconnect(sid, namespace, ignore_queue=True)
             return
         if isinstance(admission, Refused):
-            log.info(f"Connection to {namespace} refused: {admission.reason}")
             await self._send_packet(
                 eio_sid,
                 self.packet_class(
