@@ -32,13 +32,17 @@ def menu_texts(app: AppController) -> list[str]:
     return [a.text() for a in app.tray.menu.actions() if not a.isSeparator()]
 
 
+SERVER_WAIT_MS = 15_000
+
+
 def test_tray_menu_actions(
     make_controller: MakeController, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_controller(tray=True)
     tray = app.tray
     assert tray is not None
-    qtbot.waitUntil(lambda: tray.state == "running")
+    # Server start and stop take longer on a loaded machine (a full run after the browser tests).
+    qtbot.waitUntil(lambda: tray.state == "running", timeout=SERVER_WAIT_MS)
     assert menu_texts(app) == [
         "Hide window",
         "Stop server",
@@ -64,12 +68,16 @@ def test_tray_menu_actions(
     assert [u.toLocalFile() for u in opened] == [str(app.runtime.datadir.root)]
 
     app.actions.start_stop.trigger()  # Stop server
-    qtbot.waitUntil(lambda: tray.state == "stopped" and not app.bridge.running)
+    qtbot.waitUntil(
+        lambda: tray.state == "stopped" and not app.bridge.running, timeout=SERVER_WAIT_MS
+    )
     assert "Start server" in menu_texts(app)
     app.actions.start_stop.trigger()
-    qtbot.waitUntil(lambda: tray.state == "running" and app.bridge.running)
+    qtbot.waitUntil(
+        lambda: tray.state == "running" and app.bridge.running, timeout=SERVER_WAIT_MS
+    )
 
-    with qtbot.waitSignal(app.quit_requested):
+    with qtbot.waitSignal(app.quit_requested, timeout=SERVER_WAIT_MS):
         app.actions.quit.trigger()
     assert not app.bridge.running and not app.runtime._thread.is_alive()
     assert not tray.icon.isVisible()
