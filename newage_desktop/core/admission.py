@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import uuid
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +15,6 @@ from newage_desktop.core.clock import iso_utc
 from newage_desktop.core.keys import check_key
 from newage_desktop.core.pairing import PendingRequest
 from newage_desktop.core.registry import SocketInfo
-from newage_desktop.core.throttle import RefusalLog
 from newage_desktop.protocol import errors as err
 from newage_desktop.protocol import events as names
 from newage_desktop.protocol.validation import (
@@ -65,7 +63,6 @@ Admission = Refused | Accepted | Pending
 
 
 _FAILURE_REASONS = frozenset({err.NOT_TRUSTED, err.INVALID_KEY})  # counted (§4.9): warnings
-_refusal_logs: weakref.WeakKeyDictionary[Core, RefusalLog] = weakref.WeakKeyDictionary()
 
 
 def log_refusal(core: Core, hs: Handshake, reason: str) -> None:
@@ -74,9 +71,7 @@ def log_refusal(core: Core, hs: Handshake, reason: str) -> None:
     Refusals within the minute after a logged one are counted, and the count is logged as
     `... and N more in the last minute` when the minute ends (or at the next such refusal).
     """
-    book = _refusal_logs.get(core)
-    if book is None:
-        book = _refusal_logs[core] = RefusalLog(log, clock=core.clock)
+    book = core.refusal_log
     auth = hs.auth if isinstance(hs.auth, dict) else {}
     client_id = auth.get("clientId")
     named = isinstance(client_id, str) and is_valid_client_id(client_id)

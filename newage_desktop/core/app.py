@@ -30,7 +30,7 @@ from newage_desktop.core.rooms import Notice, RoomResult, RoomService
 from newage_desktop.core.roomstore import RoomStore
 from newage_desktop.core.settings import Settings, SettingsStore
 from newage_desktop.core.staticfiles import StaticMounts
-from newage_desktop.core.throttle import FailureThrottle
+from newage_desktop.core.throttle import FailureThrottle, RefusalLog
 from newage_desktop.core.trust import TrustStore
 from newage_desktop.protocol import errors as err
 from newage_desktop.protocol import events as names
@@ -67,6 +67,8 @@ class Core:
             window_ms=lambda: self.settings.auth_failure_window_ms,
             clock=clock,
         )
+        # Refused CONNECTs: one log line per (reason, address) and minute (§3.4).
+        self.refusal_log = RefusalLog(log, clock=clock)
         self.gateway: Gateway = NullGateway()
         self.started_at = clock()
         self.shutting_down = False

@@ -99,14 +99,12 @@ class NodeClient:
         return result
 
     def cancel(self, request_id: str) -> Event:
-        def mine(e: Event) -> bool:
-            return e["event"] == "cancel-ack" and e["requestId"] == request_id
-
-        n = sum(1 for e in self.events if mine(e))
-        self.send("cancel", requestId=request_id)
-        found = self.wait_for(mine, count=n + 1, what="CANCEL_REQUEST ack")
-        result: Event = found[-1]["ack"]
-        return result
+        return self._command_ack(
+            "cancel",
+            lambda e: e["event"] == "cancel-ack" and e["requestId"] == request_id,
+            "CANCEL_REQUEST ack",
+            requestId=request_id,
+        )["ack"]
 
     def of(self, request_id: str, event: str | None = None) -> list[Event]:
         with self._cond:
@@ -139,29 +137,30 @@ class NodeClient:
     # ---- admin -----------------------------------------------------------------------------
 
     def pending(self) -> list[Event]:
-        n = sum(1 for e in self.events if e["event"] == "pending")
-        self.send("pending")
-        found = self.wait_for(
-            lambda e: e["event"] == "pending", count=n + 1, what="GET_KEY_REQUESTS ack"
+        found = self._command_ack(
+            "pending", lambda e: e["event"] == "pending", "GET_KEY_REQUESTS ack"
         )
-        requests: list[Event] = found[-1]["requests"]
+        requests: list[Event] = found["requests"]
         return requests
 
     def approve(self, room_id: str) -> Event:
-        n = sum(1 for e in self.events if e["event"] == "approve-ack")
-        self.send("approve", roomId=room_id)
-        found = self.wait_for(lambda e: e["event"] == "approve-ack", count=n + 1, what="approval")
-        result: Event = found[-1]["ack"]
-        return result
+        return self._command_ack(
+            "approve", lambda e: e["event"] == "approve-ack", "approval", roomId=room_id
+        )["ack"]
 
     def call(self, payload: dict[str, Any]) -> Event:
-        n = sum(1 for e in self.events if e["event"] == "call-ack")
-        self.send("call", payload=payload)
-        found = self.wait_for(
-            lambda e: e["event"] == "call-ack", count=n + 1, what="FUNCTION_CALL ack"
-        )
-        result: Event = found[-1]["ack"]
-        return result
+        return self._command_ack(
+            "call", lambda e: e["event"] == "call-ack", "FUNCTION_CALL ack", payload=payload
+        )["ack"]
+
+    def _command_ack(
+        self, cmd: str, answer: Callable[[Event], bool], what: str, **fields: Any
+    ) -> Event:
+        """Send a command and wait for its own answer: the next event matching `answer` after
+        those already received (the same command may have been answered before)."""
+        before = sum(1 for e in self.events if answer(e))
+        self.send(cmd, **fields)
+        return self.wait_for(answer, count=before + 1, what=what)[-1]
 
     def close(self) -> None:
         if self.proc.poll() is None:

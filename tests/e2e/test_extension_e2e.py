@@ -325,7 +325,9 @@ def test_function_calls_answer_read_only_questions(stack: Stack) -> None:
     }
 
 
-def test_settings_panel_shows_status_and_recent_requests(stack: Stack) -> None:
+def panel_text(stack: Stack, screenshot_name: str) -> str:
+    """Open the Extensions drawer and our panel, read its text (and, with
+    NEWAGE_SCREENSHOT_DIR set, take a screenshot of it), then close both again."""
     page = stack.page.page
     page.locator(PANEL_BUTTON).click()
     header = page.locator("#newage_desktop_settings .inline-drawer-toggle")
@@ -333,13 +335,18 @@ def test_settings_panel_shows_status_and_recent_requests(stack: Stack) -> None:
     panel = page.locator("#newage_desktop_settings")
     page.locator("#newage_recent").wait_for(state="visible")
     text = panel.inner_text()
-    assert "Connected: taking requests." in text, text
-    assert "Bonjour from a NewAge client" in text or "and now?" in text, text
     shots = os.environ.get("NEWAGE_SCREENSHOT_DIR")
     if shots:
-        panel.screenshot(path=str(Path(shots) / f"sillytavern-extension-{stack.version}.png"))
+        panel.screenshot(path=str(Path(shots) / screenshot_name))
     header.click()
     page.locator(PANEL_BUTTON).click()
+    return text
+
+
+def test_settings_panel_shows_status_and_recent_requests(stack: Stack) -> None:
+    text = panel_text(stack, f"sillytavern-extension-{stack.version}.png")
+    assert "Connected: taking requests." in text, text
+    assert "Bonjour from a NewAge client" in text or "and now?" in text, text
 
 
 def test_settings_panel_in_simplified_chinese(stack: Stack) -> None:
@@ -348,20 +355,9 @@ def test_settings_panel_in_simplified_chinese(stack: Stack) -> None:
     try:
         stack.page.reload()
         stack.wait_extension("connected")
-        page.locator(PANEL_BUTTON).click()
-        header = page.locator("#newage_desktop_settings .inline-drawer-toggle")
-        header.click()
-        panel = page.locator("#newage_desktop_settings")
-        page.locator("#newage_recent").wait_for(state="visible")
-        text = panel.inner_text()
+        text = panel_text(stack, f"sillytavern-extension-{stack.version}-zh_CN.png")
         assert "已连接：正在接受请求。" in text, text
         assert "忘记密钥 / 重新配对" in text, text
-        shots = os.environ.get("NEWAGE_SCREENSHOT_DIR")
-        if shots:
-            name = f"sillytavern-extension-{stack.version}-zh_CN.png"
-            panel.screenshot(path=str(Path(shots) / name))
-        header.click()
-        page.locator(PANEL_BUTTON).click()
     finally:
         page.evaluate("() => localStorage.removeItem('language')")
 
