@@ -201,3 +201,26 @@ def test_without_an_extension_the_dock_explains_how_to_connect_one(
     qtbot.waitUntil(lambda: not lonely.empty.showing_hint())  # the conversation, not the hint
     assert lonely.empty.currentWidget() is lonely.view
     run_async(late.close())
+
+
+def test_a_history_reload_that_read_before_a_request_keeps_it(
+    qtbot: QtBot, dock: ChatDock, extension: EmulatedExtension, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A reload (a member joined, say) reads the history, the request starts and is shown, and
+    # then the reload's older answer arrives: the request stays, above its answer. CI once saw
+    # the answer alone.
+    from newage_desktop.gui.docks.chat import widget as chat_widget
+    from newage_desktop.gui.docks.chat.model import room_history
+
+    stale = run_async(dock.bridge.call(lambda core: room_history(core, "tavern")))
+    monkeypatch.setattr(chat_widget, "room_history", lambda core, room: stale)
+    dock.prompt.setPlainText("Once")
+    dock.send()
+    qtbot.waitUntil(lambda: bool(requests(dock)) and requests(dock)[0].status == "done")
+    qtbot.waitUntil(lambda: bool(responses(dock)) and responses(dock)[0].text == extension.text)
+    dock.load_history()
+    run_async(dock.settle())
+    kinds = [(item.kind, item.text) for item in dock.model.items()]
+    assert ("request", "Once") in kinds and ("response", extension.text) in kinds
+    assert kinds.index(("request", "Once")) < kinds.index(("response", extension.text))
+    assert requests(dock)[0].status == "done"

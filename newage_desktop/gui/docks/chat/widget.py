@@ -253,6 +253,18 @@ class ChatDock(DockBase):
             request = self._requests.get(item.request_id or "")
             if item.kind == "request" and request is not None:
                 item.status, item.detail = request.status, request.detail
+        # A reload can read the history before a request it races with was stored: the live
+        # requests shown already stay, each above its answer.
+        for item in self.model.items():
+            request = self._requests.get(item.request_id or "")
+            if (
+                item.kind == "request"
+                and item.key not in by_key
+                and request
+                and request.room == room
+            ):
+                items.append(item)
+                by_key[item.key] = item
         for (request_id, output_id), output in self._outputs.items():
             if output.room != room:
                 continue
