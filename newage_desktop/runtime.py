@@ -180,6 +180,4 @@ class _QueueLogHandler(logging.Handler):
             message = record.getMessage()
         except Exception:
             message = str(record.msg)
-        self._sink.put(
-            ev.LogRecorded(record.created, upstream_level(record.levelno), message)
-        )
+        self._sink.put(ev.LogRecorded(record.created, upstream_level(record.levelno), message))

@@ -107,13 +107,14 @@ def _one_of(choices: tuple[str, ...]) -> _Rule:
 
 
 def _cors(value: Any) -> Any:
-    """``"*"`` or a list of origins. A single origin string is read as a one-item list.
+    """``"local"``, ``"*"`` or a list of origins (which may hold ``"local"``).
 
-    Falling back to the default ``"*"`` would open the server to every origin exactly when
-    the operator tried to restrict it, so the obvious intent is honoured instead.
+    A single origin string is read as a one-item list: falling back to a default would widen
+    the server exactly when the operator tried to restrict it, so the obvious intent is
+    honoured instead.
     """
     if isinstance(value, str) and value:
-        return value if value == "*" else [value]
+        return value if value in ("*", "local") else [value]
     if isinstance(value, list) and all(isinstance(item, str) and item for item in value):
         return list(value)
     raise _Invalid
@@ -165,14 +166,17 @@ _SPECS: Final[tuple[_Spec, ...]] = (
     _Spec("serverPort", 4000, _PORT),
     _Spec("bindAddress", "127.0.0.1", _Rule(_bind_address, "an address without spaces")),
     _Spec("serverAddress", "http://localhost", _STRING),
-    _Spec("corsAllowedOrigins", "*", _Rule(_cors, '"*" or a list of origins')),
+    _Spec("corsAllowedOrigins", "local", _Rule(_cors, '"local", "*" or a list of origins')),
     _Spec("maxPayloadBytes", 1048576, _int_range(1024, _MAX_BYTES)),
+    _Spec("maxPayloadDepth", 32, _int_range(2, 1000)),
+    _Spec("messageUpdateIntervalMs", 1000, _MS_OR_ZERO),
     _Spec("networkSafe", False, _BOOL),
     _Spec("allowKeyRequests", False, _BOOL),
     _Spec("pairingRequests", True, _BOOL),
     _Spec("pairingTimeoutMs", 300000, _MS),
     _Spec("pairingMaxPendingPerAddress", 3, _int_range(1, 1000)),
     _Spec("authMaxFailures", 10, _int_range(1, 1_000_000)),
+    _Spec("authTrackedPairs", 10000, _int_range(1, 10_000_000)),
     _Spec("authFailureWindowMs", 60000, _MS),
     _Spec("requestTimeoutMs", 120000, _MS),
     _Spec("streamMaxPendingBytes", 1048576, _BYTES),
@@ -209,14 +213,17 @@ class Settings:
     server_port: int = 4000
     bind_address: str = "127.0.0.1"
     server_address: str = "http://localhost"
-    cors_allowed_origins: str | list[str] = "*"
+    cors_allowed_origins: str | list[str] = "local"
     max_payload_bytes: int = 1048576
+    max_payload_depth: int = 32
+    message_update_interval_ms: int = 1000
     network_safe: bool = False
     allow_key_requests: bool = False
     pairing_requests: bool = True
     pairing_timeout_ms: int = 300000
     pairing_max_pending_per_address: int = 3
     auth_max_failures: int = 10
+    auth_tracked_pairs: int = 10000
     auth_failure_window_ms: int = 60000
     request_timeout_ms: int = 120000
     stream_max_pending_bytes: int = 1048576

@@ -31,10 +31,10 @@ def restart_labels(names: list[str]) -> list[str]:
 
 
 def parse_origins(text: str) -> str | list[str]:
-    """`*` stays `*`; anything else is a list split on commas and white space."""
+    """`*` and `local` stay as they are; anything else is a list split on commas and spaces."""
     text = text.strip()
-    if text == "*":
-        return "*"
+    if text in ("*", "local"):
+        return text
     return [part for part in text.replace(",", " ").split() if part]
 
 

@@ -305,7 +305,7 @@ class SettingsDialog(QDialog):
             ok = False
         origins = values["corsAllowedOrigins"]
         bad_origin = isinstance(origins, list) and any(
-            "://" not in origin and origin != "null" for origin in origins
+            "://" not in origin and origin not in ("null", "local") for origin in origins
         )
         if check_setting("corsAllowedOrigins", origins)[1] is not None or bad_origin:
             self.cors_error.setText(

@@ -6,8 +6,10 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from newage_desktop.core.app import Core
+from newage_desktop.core.origins import origin_allowed
 from newage_desktop.core.staticfiles import AddSlash, MountError, StaticFile
 
 log = logging.getLogger("newage")
@@ -24,6 +26,24 @@ async def not_found_middleware(
         return await handler(request)
     except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
         return web.Response(status=404, text=NOT_FOUND, content_type="text/plain")
+
+
+def origin_middleware(setting: str | list[str]) -> Middleware:
+    """§2.1: a browser request from an origin the operator did not allow gets HTTP 400 before
+    any route sees it (Engine.IO gives its own 400 for /socket.io/ requests the same way)."""
+
+    @web.middleware
+    async def check_origin(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        origin = request.headers.get("Origin")
+        if origin is not None and not origin_allowed(origin, setting):
+            return web.Response(
+                status=400, text=f"{origin} is not an accepted origin.", content_type="text/plain"
+            )
+        return await handler(request)
+
+    return check_origin
 
 
 def add_routes(app: web.Application, core: Core) -> None:

@@ -17,6 +17,7 @@ from aiohttp import web
 from newage_desktop.core import events as ev
 from newage_desktop.core.app import Core
 from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.origins import origin_allowed
 from newage_desktop.protocol import events as names
 from newage_desktop.transport import http
 from newage_desktop.transport.dispatch import Namespace
@@ -35,6 +36,15 @@ log = logging.getLogger("newage")
 
 # How often key and trust files are checked for outside changes (§3.2, §3.3).
 FILE_POLL_SECONDS = 1.0
+
+
+def _engineio_origins(setting: str | list[str]) -> Any:
+    """§2.1 for Engine.IO: `"*"` as itself, anything else as a check python-engineio calls for
+    every polling and WebSocket request that carries an `Origin`."""
+    if setting == "*":
+        return "*"
+    return lambda origin: origin_allowed(origin, setting)
+
 
 NAMESPACE_TABLES: dict[str, Namespace] = {
     names.NS_DEFAULT: {},
@@ -100,7 +110,7 @@ class RelayServer:
         for warning in core.open():
             log.warning(warning)
         settings = core.settings
-        cors: Any = settings.cors_allowed_origins
+        cors = _engineio_origins(settings.cors_allowed_origins)
         sio = RelaySocketServer(
             core,
             NAMESPACE_TABLES,
@@ -111,7 +121,12 @@ class RelayServer:
             engineio_logger=False,
         )
         core.attach(_SocketGateway(sio))
-        app = web.Application(middlewares=[http.not_found_middleware])
+        app = web.Application(
+            middlewares=[
+                http.origin_middleware(settings.cors_allowed_origins),
+                http.not_found_middleware,
+            ]
+        )
         sio.attach(app)
         http.add_routes(app, core)
         self.host = self._host_override or settings.bind_address

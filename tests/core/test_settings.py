@@ -23,8 +23,10 @@ from newage_desktop.core.settings import (
 
 SECTION_11_ORDER = [
     "serverPort", "bindAddress", "serverAddress", "corsAllowedOrigins", "maxPayloadBytes",
+    "maxPayloadDepth", "messageUpdateIntervalMs",
     "networkSafe", "allowKeyRequests", "pairingRequests", "pairingTimeoutMs",
-    "pairingMaxPendingPerAddress", "authMaxFailures", "authFailureWindowMs", "requestTimeoutMs",
+    "pairingMaxPendingPerAddress", "authMaxFailures", "authTrackedPairs", "authFailureWindowMs",
+    "requestTimeoutMs",
     "streamMaxPendingBytes", "timeout", "debugMode", "contextPageSize", "contextSendDelay",
     "autoPushContext", "clientListUpdateIntervalMs", "forwardContextLimit",
     "defaultRoomMessageRequestMode", "connectionPolicy",
@@ -127,6 +129,11 @@ def test_single_origin_string_is_read_as_a_list() -> None:
     # Falling back to "*" would open the server exactly when the operator meant to restrict it.
     assert check_setting("corsAllowedOrigins", "http://x") == (["http://x"], None)
     assert check_setting("corsAllowedOrigins", "*") == ("*", None)
+    assert check_setting("corsAllowedOrigins", "local") == ("local", None)
+    assert check_setting("corsAllowedOrigins", ["local", "http://x"]) == (
+        ["local", "http://x"],
+        None,
+    )
 
 
 def test_think_interval_min_above_max_uses_both_defaults() -> None:

@@ -171,8 +171,12 @@ class SillyTavernPage:
 
     def _on_requestfailed(self, request: Request) -> None:
         self.console.append(
-            ConsoleEntry("requestfailed", f"{request.method} {request.url}: {request.failure}",
-                         "", time.time())
+            ConsoleEntry(
+                "requestfailed",
+                f"{request.method} {request.url}: {request.failure}",
+                "",
+                time.time(),
+            )
         )
 
     @property
@@ -227,15 +231,15 @@ class SillyTavernPage:
             return {"error": str(e)}
         return result
 
-    def wait_for_js(self, predicate_js: str, timeout: float, what: str,
-                    arg: Any = None) -> Any:
+    def wait_for_js(self, predicate_js: str, timeout: float, what: str, arg: Any = None) -> Any:
         """Wait until the JS function ``predicate_js`` (called with ``arg``) returns something
         truthy; returns it. On timeout raises AssertionError with the page state and console."""
         from playwright.sync_api import Error as PlaywrightError
 
         try:
-            handle = self.page.wait_for_function(predicate_js, arg=arg, timeout=timeout * 1000,
-                                                 polling=100)
+            handle = self.page.wait_for_function(
+                predicate_js, arg=arg, timeout=timeout * 1000, polling=100
+            )
             return handle.json_value()
         except PlaywrightError as e:
             raise AssertionError(
@@ -303,13 +307,16 @@ class SillyTavernPage:
         """Wait until no generation runs (the stop button is hidden, send button shown)."""
         self.wait_for_js(
             f"() => !({GENERATING_JS})() && !!document.querySelector('#send_but')?.offsetParent",
-            timeout, "the generation to end",
+            timeout,
+            "the generation to end",
         )
 
     def wait_for_message_count(self, count: int, timeout: float = 30.0) -> None:
         self.wait_for_js(
-            "(n) => SillyTavern.getContext().chat.length >= n", timeout,
-            f"the chat to have {count} messages", arg=count,
+            "(n) => SillyTavern.getContext().chat.length >= n",
+            timeout,
+            f"the chat to have {count} messages",
+            arg=count,
         )
 
     def wait_for_last_message(self, contains: str, timeout: float = 30.0) -> str:
@@ -319,7 +326,9 @@ class SillyTavernPage:
             " const last = all[all.length - 1];"
             " const t = last ? last.innerText : '';"
             " return t.includes(s) ? t : false; }",
-            timeout, f"the last message to contain {contains!r}", arg=contains,
+            timeout,
+            f"the last message to contain {contains!r}",
+            arg=contains,
         )
         return text.strip()
 
@@ -339,6 +348,9 @@ class StPageFactory(Protocol):
     """The ``st_page_factory`` fixture's type."""
 
     def __call__(
-        self, instance: SillyTavernInstance, *, ready: bool = True,
+        self,
+        instance: SillyTavernInstance,
+        *,
+        ready: bool = True,
         timeout: float = READY_TIMEOUT_S,
     ) -> SillyTavernPage: ...

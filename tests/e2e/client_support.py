@@ -119,8 +119,9 @@ class NodeClient:
 
     def wait_stream_closed(self, request_id: str, *, timeout: float = 60.0) -> Event:
         (last,) = self.wait_for(
-            lambda e: e.get("requestId") == request_id
-            and e["event"] in ("stream-end", "stream-error"),
+            lambda e: (
+                e.get("requestId") == request_id and e["event"] in ("stream-end", "stream-error")
+            ),
             timeout=timeout,
             what=f"end of the stream of {request_id}",
         )

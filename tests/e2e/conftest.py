@@ -117,8 +117,10 @@ def pytest_runtest_makereport(
             except Exception as e:  # the page may be gone
                 shot = f"(no screenshot: {e})\n"
         rep.sections.append(
-            (f"browser console: {page.name}",
-             f"{shot}page state: {page.state()}\n{page.console_text(200)}")
+            (
+                f"browser console: {page.name}",
+                f"{shot}page state: {page.state()}\n{page.console_text(200)}",
+            )
         )
     for mock in list(LIVE_MOCKS):
         lines = [f"calls: {[(c.method, c.path) for c in mock.calls]}"]
@@ -190,8 +192,13 @@ def sillytavern_factory(
             mock_url = request.getfixturevalue("mock_openai").url
         assert mock_url is not None
         inst = SillyTavernInstance(
-            version, install_dir, mock_url, tmp_path / f"{name}-{version}",
-            streaming=streaming, settings_overrides=settings, config_overrides=config,
+            version,
+            install_dir,
+            mock_url,
+            tmp_path / f"{name}-{version}",
+            streaming=streaming,
+            settings_overrides=settings,
+            config_overrides=config,
             name=f"{name}-{version}",
         )
         made.append(inst)
@@ -234,8 +241,9 @@ def browser(playwright_session: Playwright) -> Iterator[Browser]:
 
     b = launch_chromium(playwright_session)
     BROWSER_INFO.update(version=b.version, path=CHROMIUM, playwright=dist_version("playwright"))
-    print(f"\ne2e browser: Chromium {b.version} ({CHROMIUM}), "
-          f"Playwright {BROWSER_INFO['playwright']}")
+    print(
+        f"\ne2e browser: Chromium {b.version} ({CHROMIUM}), Playwright {BROWSER_INFO['playwright']}"
+    )
     try:
         yield b
     finally:
@@ -261,8 +269,10 @@ def st_page_factory(
             page.open(instance.url, timeout=timeout)
             assert page.ready_seconds is not None
             TIMINGS.append(
-                (f"SillyTavern {instance.version} page ready ({request.node.name})",
-                 page.ready_seconds)
+                (
+                    f"SillyTavern {instance.version} page ready ({request.node.name})",
+                    page.ready_seconds,
+                )
             )
         else:
             page.page.goto(instance.url, wait_until="domcontentloaded")

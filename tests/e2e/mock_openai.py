@@ -106,9 +106,7 @@ class RecordedRequest:
         if isinstance(content, str):
             return content
         if isinstance(content, list):
-            return "".join(
-                str(p.get("text", "")) for p in content if isinstance(p, dict)
-            )
+            return "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
         return ""
 
     @property
@@ -327,8 +325,13 @@ class MockOpenAI:
 
     async def _handle_other(self, request: web.Request) -> web.Response:
         self._record_call(request)
-        err = {"error": {"message": f"mock: no route {request.method} {request.path}",
-                         "type": "invalid_request_error", "code": 404}}
+        err = {
+            "error": {
+                "message": f"mock: no route {request.method} {request.path}",
+                "type": "invalid_request_error",
+                "code": 404,
+            }
+        }
         return web.json_response(err, status=404, dumps=_dumps)
 
     def _next_action(self) -> _Action | None:
@@ -364,8 +367,13 @@ class MockOpenAI:
         try:
             if action is not None and action.kind == "fail":
                 rec.status = action.status
-                err = {"error": {"message": action.message, "type": "mock_error",
-                                 "code": action.status}}
+                err = {
+                    "error": {
+                        "message": action.message,
+                        "type": "mock_error",
+                        "code": action.status,
+                    }
+                }
                 resp = web.json_response(err, status=action.status, dumps=_dumps)
                 rec.completed = True
                 return resp
@@ -400,8 +408,9 @@ class MockOpenAI:
             await asyncio.sleep(_POLL_S)
         rec.client_disconnected.set()
 
-    def _chunk(self, cid: str, created: int, delta: dict[str, Any],
-               finish: str | None = None) -> bytes:
+    def _chunk(
+        self, cid: str, created: int, delta: dict[str, Any], finish: str | None = None
+    ) -> bytes:
         obj = {
             "id": cid,
             "object": "chat.completion.chunk",
@@ -411,14 +420,23 @@ class MockOpenAI:
         }
         return f"data: {_dumps(obj)}\n\n".encode()
 
-    async def _stream(self, request: web.Request, rec: RecordedRequest, tokens: tuple[str, ...],
-                      rate: float | None, action: _Action | None) -> web.StreamResponse:
+    async def _stream(
+        self,
+        request: web.Request,
+        rec: RecordedRequest,
+        tokens: tuple[str, ...],
+        rate: float | None,
+        action: _Action | None,
+    ) -> web.StreamResponse:
         cid = f"chatcmpl-mock-{next(self._ids)}"
         created = int(time.time())
         resp = web.StreamResponse(
             status=200,
-            headers={"Content-Type": "text/event-stream; charset=utf-8",
-                     "Cache-Control": "no-cache", "Connection": "keep-alive"},
+            headers={
+                "Content-Type": "text/event-stream; charset=utf-8",
+                "Cache-Control": "no-cache",
+                "Connection": "keep-alive",
+            },
         )
         try:
             await resp.prepare(request)
@@ -451,15 +469,22 @@ class MockOpenAI:
         rec.completed = True
         return resp
 
-    async def _write_token(self, resp: web.StreamResponse, rec: RecordedRequest, cid: str,
-                           created: int, token: str) -> None:
+    async def _write_token(
+        self, resp: web.StreamResponse, rec: RecordedRequest, cid: str, created: int, token: str
+    ) -> None:
         await resp.write(self._chunk(cid, created, {"content": token}))
         rec.token_writes.append(
             TokenWrite(len(rec.token_writes), token, time.monotonic_ns(), time.time_ns())
         )
 
-    async def _plain(self, request: web.Request, rec: RecordedRequest, tokens: tuple[str, ...],
-                     rate: float | None, action: _Action | None) -> web.StreamResponse:
+    async def _plain(
+        self,
+        request: web.Request,
+        rec: RecordedRequest,
+        tokens: tuple[str, ...],
+        rate: float | None,
+        action: _Action | None,
+    ) -> web.StreamResponse:
         if action is not None and action.kind == "hang":
             await self._hang(request, rec)
             return web.Response(status=204)
@@ -474,13 +499,22 @@ class MockOpenAI:
             "object": "chat.completion",
             "created": int(time.time()),
             "model": self.model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                         "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": n_prompt, "completion_tokens": len(tokens),
-                      "total_tokens": n_prompt + len(tokens)},
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {
+                "prompt_tokens": n_prompt,
+                "completion_tokens": len(tokens),
+                "total_tokens": n_prompt + len(tokens),
+            },
         }
-        resp = web.Response(body=_dumps(obj).encode(),
-                            content_type="application/json", charset="utf-8")
+        resp = web.Response(
+            body=_dumps(obj).encode(), content_type="application/json", charset="utf-8"
+        )
         try:
             await resp.prepare(request)
             await resp.write_eof()

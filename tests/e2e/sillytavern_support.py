@@ -89,8 +89,9 @@ def lockfile(version: str) -> Path:
 
 def install_revision() -> str:
     """INSTALL_REVISION of scripts/install_sillytavern.sh (part of the install marker)."""
-    match = re.search(r"^INSTALL_REVISION=(\d+)$", INSTALL_SCRIPT.read_text(encoding="utf-8"),
-                      re.MULTILINE)
+    match = re.search(
+        r"^INSTALL_REVISION=(\d+)$", INSTALL_SCRIPT.read_text(encoding="utf-8"), re.MULTILINE
+    )
     return match.group(1) if match else "?"
 
 
@@ -265,20 +266,29 @@ class SillyTavernInstance:
             "dnsPreferIPv6": False,
         }
         if self.modern:
-            return deep_merge(common, {
-                "browserLaunch": {"enabled": False},
-                "extensions": {"enabled": True, "autoUpdate": False,
-                               "models": {"autoDownload": False}},
-                "enableServerPluginsAutoUpdate": False,
-                "logging": {"enableAccessLog": True, "minLogLevel": 0},
-            })
-        return deep_merge(common, {
-            "autorun": False,
-            "enableExtensions": True,
-            "enableExtensionsAutoUpdate": False,
-            "extras": {"disableAutoDownload": True},
-            "cookieSecret": secrets.token_hex(32),
-        })
+            return deep_merge(
+                common,
+                {
+                    "browserLaunch": {"enabled": False},
+                    "extensions": {
+                        "enabled": True,
+                        "autoUpdate": False,
+                        "models": {"autoDownload": False},
+                    },
+                    "enableServerPluginsAutoUpdate": False,
+                    "logging": {"enableAccessLog": True, "minLogLevel": 0},
+                },
+            )
+        return deep_merge(
+            common,
+            {
+                "autorun": False,
+                "enableExtensions": True,
+                "enableExtensionsAutoUpdate": False,
+                "extras": {"disableAutoDownload": True},
+                "cookieSecret": secrets.token_hex(32),
+            },
+        )
 
     def write_config(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """(Re)write config.yaml: default_config() merged with ``overrides``; returns it."""
@@ -290,19 +300,22 @@ class SillyTavernInstance:
         """SillyTavern's own default settings.json with the test set-up applied."""
         base_file = self.install_dir / "default" / "content" / "settings.json"
         base: dict[str, Any] = json.loads(base_file.read_text(encoding="utf-8"))
-        return deep_merge(base, {
-            "firstRun": False,
-            "main_api": "openai",
-            "active_character": DEFAULT_CHARACTER,
-            "active_group": None,
-            "power_user": {"auto_connect": True, "auto_load_chat": True},
-            "oai_settings": {
-                "chat_completion_source": "custom",
-                "custom_url": self.mock_url,
-                "custom_model": "mock-model",
-                "stream_openai": self.streaming,
+        return deep_merge(
+            base,
+            {
+                "firstRun": False,
+                "main_api": "openai",
+                "active_character": DEFAULT_CHARACTER,
+                "active_group": None,
+                "power_user": {"auto_connect": True, "auto_load_chat": True},
+                "oai_settings": {
+                    "chat_completion_source": "custom",
+                    "custom_url": self.mock_url,
+                    "custom_model": "mock-model",
+                    "stream_openai": self.streaming,
+                },
             },
-        })
+        )
 
     def write_settings(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """(Re)write default-user/settings.json: default_settings() merged with ``overrides``.
@@ -315,8 +328,9 @@ class SillyTavernInstance:
         result: dict[str, Any] = json.loads(self.settings_path.read_text(encoding="utf-8"))
         return result
 
-    def install_extension(self, source: Path, name: str | None = None, *,
-                          symlink: bool = False) -> Path:
+    def install_extension(
+        self, source: Path, name: str | None = None, *, symlink: bool = False
+    ) -> Path:
         """Put an extension folder (with its manifest.json) into
         ``<dataRoot>/default-user/extensions/<name>/`` (default name: the folder's name); a
         copy, or a symlink with ``symlink=True``. Do it before ``start()``/page load. Returns the
@@ -339,8 +353,14 @@ class SillyTavernInstance:
     # ----- process ----------------------------------------------------------------------------
     def command(self) -> list[str]:
         node = shutil.which("node") or "node"
-        cmd = [node, "server.js", f"--port={self.port}", "--listen=false",
-               "--whitelist=false", f"--dataRoot={self.data_root}"]
+        cmd = [
+            node,
+            "server.js",
+            f"--port={self.port}",
+            "--listen=false",
+            "--whitelist=false",
+            f"--dataRoot={self.data_root}",
+        ]
         if self.modern:
             cmd += [f"--configPath={self.config_path}", "--browserLaunchEnabled=false"]
         else:
@@ -370,8 +390,13 @@ class SillyTavernInstance:
             log.write(f"\n===== start (cwd {self.app_dir}): {' '.join(cmd)}\n".encode())
             log.flush()
             self.proc = subprocess.Popen(
-                cmd, cwd=self.app_dir, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, env=self.env(), start_new_session=True,
+                cmd,
+                cwd=self.app_dir,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self.env(),
+                start_new_session=True,
             )
         LIVE_INSTANCES.append(self)
         deadline = t0 + timeout

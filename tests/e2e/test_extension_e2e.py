@@ -70,7 +70,9 @@ class Stack:
         status: dict[str, Any] = self.page.wait_for_js(
             "(s) => { const st = window.newAgeDesktop && window.newAgeDesktop.status;"
             " return st && st.state === s ? st : false; }",
-            timeout, f"the extension to be {state}", arg=state,
+            timeout,
+            f"the extension to be {state}",
+            arg=state,
         )
         return status
 
@@ -78,7 +80,8 @@ class Stack:
         """Nothing queued or running in the extension, and SillyTavern idle."""
         self.page.wait_for_js(
             "() => window.newAgeDesktop && window.newAgeDesktop.status.queued === 0",
-            timeout, "the extension's queue to empty",
+            timeout,
+            "the extension's queue to empty",
         )
         self.page.wait_idle(timeout)
 
@@ -261,9 +264,11 @@ def test_cancel_stops_sillytavern(stack: Stack) -> None:
     (backend,) = stack.mock.requests[before:]
     assert backend.client_disconnected.wait(15), "SillyTavern kept the backend request open"
     statuses = stack.client.wait_for(
-        lambda e: e["event"] == "REQUEST_STATUS_UPDATE"
-        and e["payload"].get("requestId") == request_id
-        and e["payload"].get("status") in ("failed", "completed"),
+        lambda e: (
+            e["event"] == "REQUEST_STATUS_UPDATE"
+            and e["payload"].get("requestId") == request_id
+            and e["payload"].get("status") in ("failed", "completed")
+        ),
         what="the final status",
     )
     assert statuses[-1]["payload"]["status"] == "failed"
@@ -374,4 +379,3 @@ def test_page_reload_mid_stream_fails_the_request(stack: Stack) -> None:
     end = stack.client.wait_stream_closed(request_id)
     assert (end["event"], end.get("message")) == ("stream-error", "Extension disconnected."), end
     stack.wait_extension("connected")
-

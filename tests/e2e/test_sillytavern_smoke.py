@@ -15,8 +15,16 @@ from browser_support import SillyTavernPage, StPageFactory
 from mock_openai import MOCK_MODEL, MockOpenAI
 from sillytavern_support import DEFAULT_CHARACTER_NAME, SillyTavernFactory, SillyTavernInstance
 
-CONTEXT_KEYS = ("generate", "stopGeneration", "eventSource", "eventTypes", "event_types", "chat",
-                "characterId", "onlineStatus")
+CONTEXT_KEYS = (
+    "generate",
+    "stopGeneration",
+    "eventSource",
+    "eventTypes",
+    "event_types",
+    "chat",
+    "characterId",
+    "onlineStatus",
+)
 SCRIPT_EXPORTS = ("sendMessageAsUser", "isGenerating", "Generate", "stopGeneration")
 REPLY_TOKENS = ["Bonjour", ",", " café", " ", "日本語", " ", "🙂", " — fin."]
 USER_TEXT = "Hello from the e2e smoke test: naïve ✓"

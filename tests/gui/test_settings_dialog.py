@@ -58,7 +58,7 @@ def test_settings_persist_across_a_restart_of_the_app(
     monkeypatch.setattr(prompts, "confirm", decline)
     app = make_controller(tray=True)
     dialog = opened(app, qtbot)
-    assert dialog.port.value() == 4000 and dialog.cors.text() == "*"
+    assert dialog.port.value() == 4000 and dialog.cors.text() == "local"
     port = free_port()
     dialog.port.setValue(port)
     dialog.cors.setText("http://localhost:8000, https://example.org")

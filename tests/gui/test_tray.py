@@ -73,9 +73,7 @@ def test_tray_menu_actions(
     )
     assert "Start server" in menu_texts(app)
     app.actions.start_stop.trigger()
-    qtbot.waitUntil(
-        lambda: tray.state == "running" and app.bridge.running, timeout=SERVER_WAIT_MS
-    )
+    qtbot.waitUntil(lambda: tray.state == "running" and app.bridge.running, timeout=SERVER_WAIT_MS)
 
     with qtbot.waitSignal(app.quit_requested, timeout=SERVER_WAIT_MS):
         app.actions.quit.trigger()
