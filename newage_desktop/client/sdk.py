@@ -161,7 +161,11 @@ class NewAgeClient:
             self.auth["identity"] = identity
         self.namespaces = list(namespaces)
         self.linger = linger
-        self.sio = socketio.AsyncClient(reconnection=False)
+        # A response update carries the whole text twice (message, data; §7.11): aiohttp's
+        # default 4 MiB frame limit would drop the client on a long answer.
+        self.sio = socketio.AsyncClient(
+            reconnection=False, websocket_extra_options={"max_msg_size": 0}
+        )
         self._replies: dict[str, Reply] = {}
         self._streams: dict[str, tuple[Reply, str]] = {}  # ssId -> (reply, outputId)
         self._refusals: dict[str, str] = {}

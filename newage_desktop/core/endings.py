@@ -74,10 +74,12 @@ class RequestEndings:
             del relay.requests[request.request_id]
         for key in [k for k, o in relay.outputs.items() if o.request is request]:
             del relay.outputs[key]
+        relay.output.updates.discard(request)
 
     # --- the endings ---------------------------------------------------------------------------
     async def time_out(self, request: TrackedRequest) -> None:
         """§7.9: ERROR and `$stream-error` `Request timed out.`; the caller forgets it."""
+        await self.relay.output.updates.flush(request)  # the request ends: its last updates
         await self.error_to_requester(request, wire.REQUEST_TIMED_OUT)
         for stream in self._open_streams(request):
             await self.abort_stream(stream, wire.REQUEST_TIMED_OUT)
@@ -85,6 +87,7 @@ class RequestEndings:
 
     async def extension_gone(self, extension: str) -> None:
         """§7.9: its open streams fail, its requests give it up."""
+        await self.relay.output.updates.flush(extension=extension)  # its outputs are over
         affected: dict[str, TrackedRequest] = {}
         for stream in [s for s in self.relay.streams.values() if s.extension == extension]:
             affected[stream.output.request.request_id] = stream.output.request
@@ -123,6 +126,7 @@ class RequestEndings:
 
     async def _cancel(self, request: TrackedRequest, *, spare_sid: str) -> None:
         relay = self.relay
+        await relay.output.updates.flush(request)  # the request ends: its last updates (§7.8)
         now = self.core.clock()
         waiting = request.remaining()
         if waiting:

@@ -3,7 +3,8 @@
 Each `CLIENT_STREAM_START` and non-stream `message` is attributed to a tracked request; a
 stream's chunks are reordered by index and written to one forwarded stream per recipient
 socket; each output's text is recorded as one response message, created at its first END (or
-`message`) and updated at every later one, until a `final` END completes the output.
+`message`) and updated at every later one, until a `final` END completes the output; the
+updates are sent throttled (`updates.ResponseUpdates`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from newage_desktop.core import events as ev
 from newage_desktop.core.sstream import ForwardedStream
 from newage_desktop.core.tracking import ExtensionStream, Output, TrackedRequest
+from newage_desktop.core.updates import ResponseUpdates
 from newage_desktop.protocol import events as names
 from newage_desktop.protocol import llm as wire
 
@@ -33,6 +35,7 @@ class OutputRelay:
     def __init__(self, relay: LlmRelay) -> None:
         self.relay = relay
         self.core = relay.core
+        self.updates = ResponseUpdates(relay)  # MESSAGE_UPDATED throttle (§7.8)
 
     # --- attribution (§7.6) --------------------------------------------------------------------
     def _attribute(self, extension: str, output_id: str, request_id: Any) -> TrackedRequest | None:
@@ -108,6 +111,7 @@ class OutputRelay:
             return _error(wire.NO_MATCHING_REQUEST)
         request.last_event = self.core.clock()
         output = self._output(extension, output_id, request)
+        self.updates.stream_started(output)
         stream = ExtensionStream(extension, stream_id, output, forwards=[])
         output.streams.append(stream)
         relay.streams[(extension, stream_id)] = stream
@@ -259,13 +263,16 @@ class OutputRelay:
             known=output.response,
         )
         output.response = message
-        await relay.announce_message(request.room, message, created=created)
+        if created:
+            await relay.announce_message(request.room, message, created=True)
+            self.updates.created(output)
         self.core.bus.publish(
             ev.LlmResponseRecorded(
-                request.request_id, output.output_id, output.extension, output.text()
+                request.request_id, output.output_id, output.extension, message["message"]
             )
         )
         if not created:
+            await self.updates.changed(output)  # sent now or later, the latest text (§7.8)
             return
         if self.core.settings.auto_push_context:
             await self.core.context.push_to_room(request.room)

@@ -71,6 +71,7 @@ class LlmRelay:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
+        await self.output.updates.stop()  # message updates: a stop sends the pending ones (§7.8)
 
     async def _sweep_forever(self) -> None:
         while True:

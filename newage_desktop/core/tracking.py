@@ -41,6 +41,11 @@ class Output:
     message_text: str | None = None  # set by a non-stream `message`
     response: dict[str, Any] | None = None  # the stored response message, once created
     complete: bool = False  # a `final` END came: later streams of it are unknown (§7.5)
+    # MESSAGE_UPDATED throttle (§7.8, `updates.ResponseUpdates`): when the response's text
+    # last went out (its NEW_MESSAGE counts), and when its last END (or `message`) came, unless
+    # a stream of it started since.
+    sent_at: float | None = None
+    quiet_since: float | None = None
 
     def text(self) -> str:
         if self.message_text is not None:

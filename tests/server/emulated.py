@@ -35,7 +35,9 @@ class EmulatedExtension:
         self.delay = delay
         self.requests: list[dict[str, Any]] = []
         self.received: dict[str, list[Any]] = {}
-        self.sio = socketio.AsyncClient(reconnection=False)
+        self.sio = socketio.AsyncClient(
+            reconnection=False, websocket_extra_options={"max_msg_size": 0}
+        )
         self.sio.on("LLM_REQUEST", self._on_request, namespace="/llm")
         self.sio.on("*", self._on_any, namespace="/llm")
         self.tasks: list[asyncio.Task[None]] = []

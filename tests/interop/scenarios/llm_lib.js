@@ -362,8 +362,10 @@ async function verifyStreamed({ client, recv, ext, req, roomName, what, history 
   await until(() => client.events.some((e) => (e.ev === 'NEW_MESSAGE' || e.ev === 'MESSAGE_UPDATED') && isResp(e.args[0]) && e.args[0].message.data === out.text),
     5000, () => `${what}: NEW_MESSAGE/MESSAGE_UPDATED with the full response text; got ${show(client.events.filter((e) => isResp(e.args[0])).map((e) => [e.ev, e.args[0].message.data]))}`);
   const respEvents = client.events.map((e, idx) => ({ ...e, idx })).filter((e) => (e.ev === 'NEW_MESSAGE' || e.ev === 'MESSAGE_UPDATED') && isResp(e.args[0]));
-  assert.deepEqual(respEvents.map((e) => e.ev), ['NEW_MESSAGE', ...out.streamIds.slice(1).map(() => 'MESSAGE_UPDATED')],
-    `${what}: §7.8 one NEW_MESSAGE at the first END, then one MESSAGE_UPDATED per later END`);
+  // §7.8: later ENDs update the response, at most one MESSAGE_UPDATED per messageUpdateIntervalMs.
+  assert.equal(respEvents[0].ev, 'NEW_MESSAGE', `${what}: §7.8 the first END creates the response`);
+  assert.ok(respEvents.slice(1).every((e) => e.ev === 'MESSAGE_UPDATED') && respEvents.length <= out.streamIds.length,
+    `${what}: §7.8 one NEW_MESSAGE, then at most one MESSAGE_UPDATED per later END: ${show(respEvents.map((e) => e.ev))}`);
   const msg = respEvents[respEvents.length - 1].args[0].message;
   assert.equal(msg.message, out.text, `${what}: response message and data carry the same text: ${show(msg)}`);
   assert.equal(msg.outputId, out.outputId, `${what}: response outputId`);
