@@ -351,6 +351,8 @@ class Core:
         if change == "removed":
             log.info(f"Client disconnected: {info.identity}")
             self.bus.publish(ev.ClientDisconnected({**_entry_of(info), "namespaces": []}))
+            # A personal room nobody used is not kept once its identity has gone.
+            await self.deliver(self.rooms.release_personal_room(info.identity))
         elif reg is not None:
             self.bus.publish(ev.ClientUpdated(reg.entry()))
         await self.broadcast_client_list()

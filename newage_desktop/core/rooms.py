@@ -121,6 +121,9 @@ class RoomService:
         # Last registration seen in this run, so that an identity that is added to a room after
         # registering (possibly offline by then) is stored with its clientId and clientType.
         self._registrations: dict[str, tuple[str, str]] = {}
+        # Personal rooms are written only once used (roomstore's deferred rooms); those that
+        # earlier versions wrote for every identity that ever connected go now, at start-up.
+        store.prune_unused_personal_rooms(default_mode())
 
     @property
     def store(self) -> RoomStore:
@@ -204,15 +207,28 @@ class RoomService:
         if changed:
             self._store.update_registration(identity, client_id, client_type)
         if valid_name(identity) is not None and self._store.get(identity) is None:
+            # Deferred: written by the first message, member, role or mode change, so that an
+            # identity that never uses its room leaves nothing in the file (§3.5).
             self._store.create(
                 identity,
                 personal=True,
                 mode=self._default_mode(),
                 master=Member(identity, "master", client_id, client_type),
                 created_at=self._now(),
+                deferred=True,
             )
             changed.append(identity)
         return RoomResult(_ok(), changed_rooms=changed)
+
+    def release_personal_room(self, identity: str) -> RoomResult:
+        """On de-registration (§5): forget the identity's personal room if it was never used.
+
+        A used one was written when first used and stays, as before.
+        """
+        room = self._store.get(identity)
+        if room is None or not room.personal or not self._store.discard_deferred(identity):
+            return RoomResult(_ok())
+        return RoomResult(_ok(), changed_rooms=[identity])
 
     # --- members --------------------------------------------------------------------------------
 

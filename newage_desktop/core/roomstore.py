@@ -5,119 +5,42 @@ them inline and must serialise access themselves (the asyncio loop does that for
 connection is opened with ``check_same_thread=False`` only so that tests and shutdown code may
 close it from another thread. Every change runs in one explicit transaction, so a crash leaves
 either the old or the new state, never half of a change.
+
+A room may be created *deferred*: it is readable like any other but lives in memory only until
+the first change to it (a message, a member, a role, its mode) writes it. Personal rooms are
+created so (§5): an identity that connects once and never uses its room leaves nothing behind.
+A deferred room reserves its row id when it is created, so it keeps its place in the creation
+order whether it is written later or never.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Final, Literal, TypeVar, cast, get_args
+from typing import Any, Final, TypeVar, cast
 
-Role = Literal["master", "manager", "guest"]
-ROLES: Final[tuple[Role, ...]] = get_args(Role)
-UNKNOWN_CLIENT_TYPE: Final = "unknown"
-SCHEMA_VERSION: Final = 1
+from newage_desktop.core import roomfile
+from newage_desktop.core.roomfile import SCHEMA_VERSION, CorruptDatabaseError
+from newage_desktop.core.roommodel import ROLES, UNKNOWN_CLIENT_TYPE, Member, Role, Room
 
-# Messages are stored whole, as JSON: the table layout is internal (§3.5) and the message object
-# of §7.11 grows optional fields. Ids that are looked up get their own indexed columns, and `kind`
-# is kept apart so that clearing requests or responses (§7.11) needs no schema change later.
-_SCHEMA: Final = """
-CREATE TABLE rooms (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    personal INTEGER NOT NULL CHECK (personal IN (0, 1)),
-    mode TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE members (
-    id INTEGER PRIMARY KEY,
-    room_id INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
-    identity TEXT NOT NULL,
-    role TEXT NOT NULL CHECK (role IN ('master', 'manager', 'guest')),
-    client_id TEXT,
-    client_type TEXT NOT NULL,
-    UNIQUE (room_id, identity)
-);
-CREATE UNIQUE INDEX members_one_master ON members (room_id) WHERE role = 'master';
-CREATE INDEX members_identity ON members (identity);
-CREATE TABLE messages (
-    id INTEGER PRIMARY KEY,
-    room_id INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
-    message_id TEXT NOT NULL,
-    kind TEXT,
-    request_id TEXT,
-    output_id TEXT,
-    body TEXT NOT NULL,
-    UNIQUE (room_id, message_id)
-);
-CREATE INDEX messages_output ON messages (room_id, request_id, output_id);
-"""
-_TABLES: Final = frozenset({"rooms", "members", "messages"})
+__all__ = [
+    "ROLES",
+    "SCHEMA_VERSION",
+    "UNKNOWN_CLIENT_TYPE",
+    "CorruptDatabaseError",
+    "Member",
+    "Role",
+    "Room",
+    "RoomStore",
+]
+
 _ROOM_ID: Final = "(SELECT id FROM rooms WHERE name = ?)"
 _IN_ROOM: Final = f"FROM messages WHERE room_id = {_ROOM_ID}"
 _MEMBER: Final = "SELECT role FROM members WHERE room_id = ? AND identity = ?"
-
-
-class CorruptDatabaseError(Exception):
-    """The file exists but is not a chat history database this program can use (§3.6)."""
-
-    def __init__(self, path: Path, detail: str) -> None:
-        super().__init__(f"{path}: not a valid chat history database: {detail}")
-        self.path = path
-        self.detail = detail
-
-
-@dataclass(frozen=True)
-class Member:
-    identity: str
-    role: Role
-    client_id: str | None = None
-    client_type: str = UNKNOWN_CLIENT_TYPE
-
-
-@dataclass(frozen=True)
-class Room:
-    name: str
-    personal: bool
-    mode: str
-    created_at: str
-    members: tuple[Member, ...]  # in joining order
-
-    @property
-    def master(self) -> str | None:
-        return next((m.identity for m in self.members if m.role == "master"), None)
-
-    @property
-    def managers(self) -> list[str]:
-        return [m.identity for m in self.members if m.role == "manager"]
-
-    @property
-    def guests(self) -> list[str]:
-        return [m.identity for m in self.members if m.role == "guest"]
-
-    def member(self, identity: str) -> Member | None:
-        return next((m for m in self.members if m.identity == identity), None)
-
-    def role_of(self, identity: str) -> Role | None:
-        found = self.member(identity)
-        return found.role if found else None
-
-    def info(self) -> dict[str, Any]:
-        """The `room` object of the `GET_ROOM_INFO` ack (§6.5)."""
-        return {
-            "name": self.name,
-            "personal": self.personal,
-            "mode": self.mode,
-            "master": self.master,
-            "managers": self.managers,
-            "guests": self.guests,
-            "createdAt": self.created_at,
-        }
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -140,8 +63,9 @@ def _changes_rooms(method: _F) -> _F:
 class RoomStore:
     """Rooms, memberships and message history.
 
-    Room names are the keys. `add_member`, `set_role` and `append_message` raise `KeyError` for
-    an unknown room (the service checks first); the other calls answer None, False or empty.
+    Room names are the keys. `add_member`, `set_role`, `set_mode` and `append_message` raise
+    `KeyError` for an unknown room (the service checks first); the other calls answer None,
+    False or empty.
     """
 
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
@@ -150,6 +74,8 @@ class RoomStore:
         # Rooms are read on every relayed stream (recipients) but change rarely: cache `get()`,
         # and drop the whole cache whenever a room or a membership changes.
         self._room_cache: dict[str, Room | None] = {}
+        # Deferred rooms (see the module docstring) by name, with the row id each reserved.
+        self._deferred: dict[str, tuple[int, Room]] = {}
 
     @classmethod
     def open(cls, path: Path) -> RoomStore:
@@ -157,7 +83,7 @@ class RoomStore:
         # isolation_level=None: no implicit transactions, so `_transaction` alone decides.
         db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         try:
-            _prepare(db, path)
+            roomfile.prepare(db, path)
         except BaseException:
             db.close()
             raise
@@ -166,38 +92,69 @@ class RoomStore:
     def close(self) -> None:
         self._db.close()
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        """Group several calls into one atomic change (they nest as savepoints)."""
-        return _transaction(self._db)
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Group several calls into one atomic change (they nest as savepoints).
+
+        A rolled-back change also takes back the writing of a deferred room it did.
+        """
+        deferred = dict(self._deferred)
+        try:
+            with roomfile.savepoint(self._db) as db:
+                yield db
+        except BaseException:
+            self._deferred = deferred
+            self._room_cache.clear()
+            raise
 
     def _row(self, sql: str, *params: object) -> Any:
         return self._db.execute(sql, params).fetchone()
 
     def _body(self, sql: str, *params: object) -> dict[str, Any] | None:
         row = self._row(sql, *params)
-        return _loads(row[0]) if row else None
+        return roomfile.loads(row[0]) if row else None
 
     def _room_id(self, room: str) -> int:
+        """The room's row id for a change to it; a deferred room is written first."""
+        if room in self._deferred:
+            self._write_deferred(room)
         row = self._row("SELECT id FROM rooms WHERE name = ?", room)
         if row is None:
             raise KeyError(room)
         return int(row[0])
 
+    def _write_deferred(self, name: str) -> None:
+        with self.transaction() as db:
+            room_id, room = self._deferred.pop(name)
+            _insert_room(db, room_id, room)
+        self._room_cache.clear()
+
+    def _next_room_id(self) -> int:
+        stored = int(self._row("SELECT COALESCE(MAX(id), 0) FROM rooms")[0])
+        return max([stored, *(room_id for room_id, _ in self._deferred.values())]) + 1
+
     # --- rooms ----------------------------------------------------------------------------------
 
     def list_rooms(self) -> list[Room]:
-        """All rooms in creation order."""
-        return self._load_rooms("")
+        """All rooms in creation order, deferred ones included."""
+        rooms = [*self._load_rooms(""), *self._deferred.values()]
+        return [room for _, room in sorted(rooms, key=lambda entry: entry[0])]
 
     def get(self, name: str) -> Room | None:
+        if name in self._deferred:
+            return self._deferred[name][1]
         if name in self._room_cache:
             return self._room_cache[name]
         found = self._load_rooms("WHERE name = ?", name)
-        room = found[0] if found else None
+        room = found[0][1] if found else None
         self._room_cache[name] = room
         return room
 
-    def _load_rooms(self, where: str, *params: object) -> list[Room]:
+    def is_stored(self, name: str) -> bool:
+        """Whether the room is in the file (False for a deferred or unknown room)."""
+        return bool(self._row("SELECT 1 FROM rooms WHERE name = ?", name))
+
+    def _load_rooms(self, where: str, *params: object) -> list[tuple[int, Room]]:
         rooms = f"SELECT id, name, personal, mode, created_at FROM rooms {where} ORDER BY id"
         members: dict[int, list[Member]] = {}
         for room_id, *fields in self._db.execute(
@@ -207,32 +164,73 @@ class RoomStore:
         ):
             members.setdefault(room_id, []).append(Member(*fields))
         return [
-            Room(name, bool(personal), mode, created_at, tuple(members.get(room_id, ())))
+            (room_id, Room(name, bool(personal), mode, created_at, tuple(members.get(room_id, ()))))
             for room_id, name, personal, mode, created_at in self._db.execute(rooms, params)
         ]
 
     @_changes_rooms
     def create(
-        self, name: str, *, personal: bool, mode: str, master: Member | None, created_at: str
+        self,
+        name: str,
+        *,
+        personal: bool,
+        mode: str,
+        master: Member | None,
+        created_at: str,
+        deferred: bool = False,
     ) -> Room:
-        """Create a room; `ValueError` if the name is taken."""
+        """Create a room; `ValueError` if the name is taken. `deferred`: see the module doc."""
         if master is not None and master.role != "master":
             raise ValueError(f"initial member of {name!r} must have role 'master'")
+        room = Room(name, personal, mode, created_at, (master,) if master else ())
         with self.transaction() as db:
-            if self._row("SELECT 1 FROM rooms WHERE name = ?", name):
+            if name in self._deferred or self._row("SELECT 1 FROM rooms WHERE name = ?", name):
                 raise ValueError(f"room {name!r} already exists")
-            room_id = db.execute(
-                "INSERT INTO rooms (name, personal, mode, created_at) VALUES (?, ?, ?, ?)",
-                (name, int(personal), mode, created_at),
-            ).lastrowid
-            assert room_id is not None  # always set after a successful INSERT
-            if master is not None:
-                _insert_member(db, room_id, master)
-        return Room(name, personal, mode, created_at, (master,) if master else ())
+            if deferred:
+                self._deferred[name] = (self._next_room_id(), room)
+            else:
+                _insert_room(db, self._next_room_id(), room)
+        return room
+
+    def discard_deferred(self, name: str) -> bool:
+        """Forget a room that was never written; False if it was written or does not exist."""
+        return self._deferred.pop(name, None) is not None
+
+    @_changes_rooms
+    def prune_unused_personal_rooms(self, default_mode: str) -> list[str]:
+        """Delete stored personal rooms nobody used; returns their names in creation order.
+
+        Unused: no message, no member but the owner, the owner still master and the mode still
+        `default_mode`. Earlier versions wrote such a room for every identity that ever
+        connected; this version would not have written them (module docstring).
+        """
+        with self.transaction() as db:
+            names = [
+                row[0]
+                for row in db.execute(
+                    "SELECT name FROM rooms WHERE personal = 1 AND mode = ?"
+                    " AND NOT EXISTS (SELECT 1 FROM messages WHERE room_id = rooms.id)"
+                    " AND NOT EXISTS (SELECT 1 FROM members WHERE room_id = rooms.id"
+                    "   AND NOT (identity = rooms.name AND role = 'master'))"
+                    " ORDER BY id",
+                    (default_mode,),
+                )
+            ]
+            for name in names:
+                self.delete(name)
+        return names
+
+    @_changes_rooms
+    def set_mode(self, room: str, mode: str) -> None:
+        """Change the room's message request mode (§7.3)."""
+        with self.transaction() as db:
+            db.execute("UPDATE rooms SET mode = ? WHERE id = ?", (mode, self._room_id(room)))
 
     @_changes_rooms
     def delete(self, name: str) -> bool:
         """Delete a room with its members and messages; False if there was none."""
+        if self.discard_deferred(name):
+            return True
         with self.transaction() as db:
             row = self._row("SELECT id FROM rooms WHERE name = ?", name)
             if row is None:
@@ -260,6 +258,9 @@ class RoomStore:
     @_changes_rooms
     def remove_member(self, room: str, identity: str) -> bool:
         with self.transaction() as db:
+            deferred = self._deferred.get(room)
+            if deferred is not None and deferred[1].member(identity) is not None:
+                self._write_deferred(room)
             cursor = db.execute(
                 f"DELETE FROM members WHERE room_id = {_ROOM_ID} AND identity = ?",
                 (room, identity),
@@ -288,6 +289,14 @@ class RoomStore:
     @_changes_rooms
     def update_registration(self, identity: str, client_id: str | None, client_type: str) -> None:
         """Record the identity's latest registration with every membership it has (§6.5)."""
+        for name, (room_id, room) in list(self._deferred.items()):
+            members = tuple(
+                replace(m, client_id=client_id, client_type=client_type)
+                if m.identity == identity
+                else m
+                for m in room.members
+            )
+            self._deferred[name] = (room_id, replace(room, members=members))
         with self.transaction() as db:
             db.execute(
                 "UPDATE members SET client_id = ?, client_type = ? WHERE identity = ?",
@@ -296,6 +305,11 @@ class RoomStore:
 
     def registration_of(self, identity: str) -> tuple[str, str] | None:
         """(clientId, clientType) last stored for a registered identity, from any membership."""
+        # A deferred room belongs to an identity registered in this run: its member is the newest.
+        for _, room in self._deferred.values():
+            member = room.member(identity)
+            if member is not None and member.client_id is not None:
+                return (member.client_id, member.client_type)
         row = self._row(
             "SELECT client_id, client_type FROM members"
             " WHERE identity = ? AND client_id IS NOT NULL ORDER BY id DESC LIMIT 1",
@@ -305,21 +319,26 @@ class RoomStore:
 
     def rooms_of(self, identity: str) -> list[str]:
         """Names of the rooms the identity is a member of, in creation order."""
-        return [
-            row[0]
-            for row in self._db.execute(
-                "SELECT rooms.name FROM rooms JOIN members ON members.room_id = rooms.id"
-                " WHERE members.identity = ? ORDER BY rooms.id",
+        rooms = [
+            *self._db.execute(
+                "SELECT rooms.id, rooms.name FROM rooms JOIN members ON members.room_id = rooms.id"
+                " WHERE members.identity = ?",
                 (identity,),
-            )
+            ),
+            *(
+                (room_id, room.name)
+                for room_id, room in self._deferred.values()
+                if room.member(identity)
+            ),
         ]
+        return [name for _, name in sorted(rooms)]
 
     # --- messages -------------------------------------------------------------------------------
 
     def append_message(self, room: str, message: Mapping[str, Any]) -> None:
         """Append a message object (§7.11); `ValueError` if its messageId is already there."""
-        message_id = _message_id(message)
-        body = _dumps(message)
+        message_id = roomfile.message_id(message)
+        body = roomfile.dumps(message)
         with self.transaction() as db:
             room_id = self._room_id(room)
             if self._row(
@@ -329,7 +348,7 @@ class RoomStore:
             db.execute(
                 "INSERT INTO messages (room_id, message_id, kind, request_id, output_id, body)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (room_id, message_id, *_indexed(message), body),
+                (room_id, message_id, *roomfile.indexed(message), body),
             )
 
     def messages(self, room: str, *, limit: int | None = None) -> list[dict[str, Any]]:
@@ -341,20 +360,20 @@ class RoomStore:
             f"SELECT body FROM ({newest_first} LIMIT ?) ORDER BY id",
             (room, -1 if limit is None else limit),
         )
-        return [_loads(row[0]) for row in rows]
+        return [roomfile.loads(row[0]) for row in rows]
 
     def get_message(self, room: str, message_id: str) -> dict[str, Any] | None:
         return self._body(f"SELECT body {_IN_ROOM} AND message_id = ?", room, message_id)
 
     def replace_message(self, room: str, message: Mapping[str, Any]) -> bool:
         """Replace the message with the same messageId, keeping its place in the history."""
-        message_id = _message_id(message)
-        body = _dumps(message)
+        message_id = roomfile.message_id(message)
+        body = roomfile.dumps(message)
         with self.transaction() as db:
             cursor = db.execute(
                 "UPDATE messages SET kind = ?, request_id = ?, output_id = ?, body = ?"
                 f" WHERE room_id = {_ROOM_ID} AND message_id = ?",
-                (*_indexed(message), body, room, message_id),
+                (*roomfile.indexed(message), body, room, message_id),
             )
             return cursor.rowcount > 0
 
@@ -379,48 +398,13 @@ class RoomStore:
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _prepare(db: sqlite3.Connection, path: Path) -> None:
-    """Check what the file holds, before anything could write to it, then create or accept it."""
-    try:
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    except sqlite3.DatabaseError as exc:
-        # Only damage means "corrupt"; locks and permissions are ordinary errors to report as such.
-        if exc.sqlite_errorcode in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
-            raise CorruptDatabaseError(path, str(exc)) from exc
-        raise
-    if version == 0 and tables:
-        raise CorruptDatabaseError(path, "it holds tables of another program")
-    if version not in (0, SCHEMA_VERSION):
-        raise CorruptDatabaseError(path, f"unsupported schema version {version}")
-    if version == SCHEMA_VERSION and not _TABLES.issubset(tables):
-        raise CorruptDatabaseError(path, f"missing tables {sorted(_TABLES - tables)}")
-    db.execute("PRAGMA journal_mode = WAL")
-    # In WAL mode NORMAL keeps every commit atomic across crashes and avoids an fsync per write,
-    # which matters because writes run on the event loop; a power cut may lose the last commits.
-    db.execute("PRAGMA synchronous = NORMAL")
-    db.execute("PRAGMA foreign_keys = ON")
-    if version == 0:
-        # One transaction (executescript() would commit on its own): a crash leaves either an
-        # empty file, which is created again next time, or the full schema with its version.
-        with _transaction(db):
-            for statement in filter(str.strip, _SCHEMA.split(";")):
-                db.execute(statement)
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-
-
-@contextmanager
-def _transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    # A savepoint opens a transaction when none is open and nests inside one otherwise, so a
-    # caller can make several store calls one atomic change (`RoomStore.transaction`).
-    db.execute("SAVEPOINT change")
-    try:
-        yield db
-    except BaseException:
-        db.execute("ROLLBACK TO change")
-        db.execute("RELEASE change")
-        raise
-    db.execute("RELEASE change")
+def _insert_room(db: sqlite3.Connection, room_id: int, room: Room) -> None:
+    db.execute(
+        "INSERT INTO rooms (id, name, personal, mode, created_at) VALUES (?, ?, ?, ?, ?)",
+        (room_id, room.name, int(room.personal), room.mode, room.created_at),
+    )
+    for member in room.members:
+        _insert_member(db, room_id, member)
 
 
 def _insert_member(db: sqlite3.Connection, room_id: int, member: Member) -> None:
@@ -437,28 +421,3 @@ def _demote_master(db: sqlite3.Connection, room_id: int) -> None:
     db.execute(
         "UPDATE members SET role = 'manager' WHERE room_id = ? AND role = 'master'", (room_id,)
     )
-
-
-def _message_id(message: Mapping[str, Any]) -> str:
-    message_id = message.get("messageId")
-    if not isinstance(message_id, str) or not message_id:
-        raise ValueError("message has no messageId")
-    return message_id
-
-
-def _indexed(message: Mapping[str, Any]) -> list[str | None]:
-    """The kind, requestId and outputId columns; non-string values are not indexed."""
-    values = (message.get(key) for key in ("kind", "requestId", "outputId"))
-    return [value if isinstance(value, str) else None for value in values]
-
-
-def _dumps(message: Mapping[str, Any]) -> str:
-    # allow_nan=False: NaN is not JSON and a JavaScript client could not parse it back.
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
-def _loads(body: str) -> dict[str, Any]:
-    value = json.loads(body)
-    if not isinstance(value, dict):
-        raise ValueError("stored message is not a JSON object")
-    return value

@@ -505,3 +505,73 @@ def test_a_new_registration_is_stored_in_every_room_of_the_identity(world: World
         member = world.room(name).member("bob")
         assert member is not None
         assert (member.client_id, member.client_type) == ("bob", "monitor")
+
+
+# --- personal rooms are stored only once used ----------------------------------------------------
+
+
+def reopened_names(path: Path) -> list[str]:
+    again = RoomStore.open(path)
+    try:
+        return [room.name for room in again.list_rooms()]
+    finally:
+        again.close()
+
+
+def test_an_unused_personal_room_is_listed_but_not_stored(world: World) -> None:
+    world.register("alice")
+    assert world.service.get_rooms().ack["rooms"] == ["alice"]
+    assert world.service.room_info("alice").ack["room"]["personal"] is True
+    assert world.service.clients_in_room("alice", lambda _: True).ok
+    assert reopened_names(world.store.path) == []
+
+
+USED = {
+    "a member joins": lambda w: w.service.add_client("alice", "bob"),
+    "the owner's role changes": lambda w: w.service.set_member_role("alice", "alice", "manager"),
+    "a message is recorded": lambda w: w.store.append_message(
+        "alice", {"messageId": "m1", "kind": "request", "message": "hi", "data": "hi"}
+    ),
+}
+
+
+@pytest.mark.parametrize("use", USED)
+def test_a_personal_room_is_stored_once_used(world: World, use: str) -> None:
+    world.register("alice")
+    USED[use](world)
+    assert reopened_names(world.store.path) == ["alice"]
+    assert world.service.release_personal_room("alice").changed_rooms == []
+    assert world.service.get_rooms().ack["rooms"] == ["alice"]
+
+
+def test_releasing_drops_an_unused_personal_room(world: World) -> None:
+    world.register("alice")
+    world.lobby(master=None)
+    result = world.service.release_personal_room("alice")
+    assert result.ok and result.changed_rooms == ["alice"]
+    assert world.service.get_rooms().ack["rooms"] == ["lobby"]
+    assert world.service.release_personal_room("alice").changed_rooms == []
+    assert world.service.release_personal_room("lobby").changed_rooms == []
+    # The next registration creates it again, in memory.
+    assert world.register("alice").changed_rooms == ["alice"]
+    assert world.service.get_rooms().ack["rooms"] == ["lobby", "alice"]
+
+
+def test_an_unused_personal_room_of_an_offline_identity_can_be_deleted(world: World) -> None:
+    world.register("alice")
+    world.registered.discard("alice")
+    assert world.service.delete_room("alice", is_registered=world.registered.__contains__).ok
+    assert world.store.get("alice") is None
+
+
+def test_start_up_prunes_personal_rooms_left_unused_by_earlier_versions(world: World) -> None:
+    def stored_personal(name: str, mode: str = "Immediate") -> None:
+        master = Member(name, "master", name, "monitor")
+        world.store.create(name, personal=True, mode=mode, master=master, created_at=T0)
+
+    stored_personal("idle")
+    stored_personal("busy")
+    stored_personal("tuned", mode="HostSubmit")
+    world.store.append_message("busy", {"messageId": "m1", "message": "x", "data": "x"})
+    RoomService(world.store, now=lambda: T0, new_id=lambda: "x", default_mode=lambda: "Immediate")
+    assert reopened_names(world.store.path) == ["busy", "tuned"]

@@ -346,3 +346,135 @@ def test_reading_an_unknown_room_gives_nothing(store: RoomStore) -> None:
     assert store.count_messages("nowhere") == 0
     assert store.find_response("nowhere", "r", "o") is None
     assert store.delete_messages("nowhere", ["m1"]) == []
+
+
+# --- deferred rooms: personal rooms stored only once used (§3.5, §5) -----------------------------
+
+
+def deferred(store: RoomStore, name: str, mode: str = "Immediate") -> Room:
+    master = Member(name, "master", f"{name}-client", "monitor")
+    return store.create(name, personal=True, mode=mode, master=master, created_at=T0, deferred=True)
+
+
+def stored_names(db_path: Path) -> list[str]:
+    with sqlite3.connect(db_path) as other:
+        return [row[0] for row in other.execute("SELECT name FROM rooms ORDER BY id")]
+
+
+def test_a_deferred_room_is_readable_but_not_written(store: RoomStore, db_path: Path) -> None:
+    created = deferred(store, "alice")
+    assert store.get("alice") == created
+    assert [r.name for r in store.list_rooms()] == ["alice"]
+    assert store.rooms_of("alice") == ["alice"]
+    assert store.registration_of("alice") == ("alice-client", "monitor")
+    assert store.messages("alice") == []
+    assert store.count_messages("alice") == 0
+    assert not store.is_stored("alice")
+    assert stored_names(db_path) == []
+    with pytest.raises(ValueError):
+        room(store, "alice")
+
+
+def test_a_deferred_room_is_gone_after_reopening(db_path: Path) -> None:
+    store = RoomStore.open(db_path)
+    deferred(store, "alice")
+    store.close()
+    reopened = RoomStore.open(db_path)
+    try:
+        assert reopened.get("alice") is None
+    finally:
+        reopened.close()
+
+
+def test_a_deferred_room_keeps_its_place_in_creation_order(db_path: Path) -> None:
+    store = RoomStore.open(db_path)
+    room(store, "a")
+    deferred(store, "b")
+    room(store, "c")
+    assert [r.name for r in store.list_rooms()] == ["a", "b", "c"]
+    store.append_message("b", msg("m1"))
+    assert [r.name for r in store.list_rooms()] == ["a", "b", "c"]
+    store.close()
+    assert stored_names(db_path) == ["a", "b", "c"]
+
+
+USES = {
+    "message": lambda s: s.append_message("alice", msg("m1")),
+    "member": lambda s: s.add_member("alice", Member("bob", "guest")),
+    "role": lambda s: s.set_role("alice", "alice", "manager"),
+    "mode": lambda s: s.set_mode("alice", "HostSubmit"),
+}
+
+
+@pytest.mark.parametrize("use", USES)
+def test_the_first_change_writes_a_deferred_room(store: RoomStore, db_path: Path, use: str) -> None:
+    deferred(store, "alice")
+    before = store.get("alice")
+    USES[use](store)
+    assert store.is_stored("alice")
+    assert stored_names(db_path) == ["alice"]
+    after = store.get("alice")
+    assert after is not None and before is not None
+    assert (after.personal, after.created_at) == (True, T0)
+    assert after.members[0] == Member(
+        "alice", after.role_of("alice") or "master", "alice-client", "monitor"
+    )
+
+
+def test_set_mode_changes_a_stored_room(store: RoomStore) -> None:
+    room(store, "lobby")
+    store.set_mode("lobby", "MasterOnly")
+    lobby = store.get("lobby")
+    assert lobby is not None and lobby.mode == "MasterOnly"
+    with pytest.raises(KeyError):
+        store.set_mode("nowhere", "MasterOnly")
+
+
+def test_a_failed_change_leaves_the_room_deferred(store: RoomStore, db_path: Path) -> None:
+    deferred(store, "alice")
+    with pytest.raises(RuntimeError), store.transaction():
+        store.append_message("alice", msg("m1"))
+        raise RuntimeError("crash in the middle")
+    assert not store.is_stored("alice")
+    assert store.get("alice") is not None
+    assert stored_names(db_path) == []
+    store.append_message("alice", msg("m1"))
+    assert store.messages("alice") == [msg("m1")]
+
+
+def test_discard_deferred_drops_only_an_unwritten_room(store: RoomStore) -> None:
+    deferred(store, "alice")
+    deferred(store, "bob")
+    store.append_message("bob", msg("m1"))
+    assert store.discard_deferred("alice") is True
+    assert store.discard_deferred("bob") is False
+    assert store.discard_deferred("nowhere") is False
+    assert [r.name for r in store.list_rooms()] == ["bob"]
+
+
+def test_delete_and_registration_reach_a_deferred_room(store: RoomStore) -> None:
+    deferred(store, "alice")
+    store.update_registration("alice", "other", "extension")
+    found = store.get("alice")
+    assert found is not None
+    assert found.members == (Member("alice", "master", "other", "extension"),)
+    assert store.delete("alice") is True
+    assert store.get("alice") is None
+
+
+def test_prune_unused_personal_rooms(store: RoomStore, db_path: Path) -> None:
+    def personal(name: str, mode: str = "Immediate") -> None:
+        store.create(name, personal=True, mode=mode, master=Member(name, "master"), created_at=T0)
+
+    for name in ("empty", "talked", "joined", "demoted", "empty2"):
+        personal(name)
+    personal("moded", mode="HostSubmit")
+    room(store, "lobby")  # not personal: kept even when empty
+    store.append_message("talked", msg("m1"))
+    store.add_member("joined", Member("bob", "guest"))
+    store.set_role("demoted", "demoted", "manager")
+    deferred(store, "live")  # in memory: not the prune's business
+
+    assert store.prune_unused_personal_rooms("Immediate") == ["empty", "empty2"]
+    assert stored_names(db_path) == ["talked", "joined", "demoted", "moded", "lobby"]
+    assert store.get("live") is not None
