@@ -176,6 +176,12 @@ async def shoot(app: AppController, out: Path, lang: str) -> None:
         await asyncio.sleep(0.1)
         suffix = "" if name == "server" else f"_{name}"
         save(dialog, out / f"settings{suffix}_{lang}.png")
+    if lang == "en":  # the allowed origins with a LAN page added (README: another machine)
+        dialog.tabs.setCurrentIndex(0)
+        dialog.origins.entry.setText("http://192.168.1.20:8000")
+        dialog.origins.add_entry()
+        await asyncio.sleep(0.1)
+        save(dialog, out / "settings-origins.png")
     dialog.reject()
     await asyncio.sleep(0.1)
 

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
-    QLineEdit,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from newage_desktop.core.settings import check_setting
 from newage_desktop.gui.bridge import CoreBridge
+from newage_desktop.gui.origins_editor import OriginsEditor
 from newage_desktop.gui.preferences import (
     NOTIFY_AUTH_FAILURES,
     NOTIFY_EXTENSIONS,
@@ -37,8 +37,6 @@ from newage_desktop.gui.preferences import (
 )
 from newage_desktop.gui.server_settings import (
     RESTART_SETTINGS,
-    format_origins,
-    parse_origins,
     read_server_settings,
     write_server_settings,
 )
@@ -118,11 +116,8 @@ class SettingsDialog(QDialog):
         self.port.setMaximumWidth(120)
         self.port_label = QLabel(page)
         form.addRow(self.port_label, self.port)
-        self.cors = QLineEdit(page)
-        self.cors_label = QLabel(page)
-        form.addRow(self.cors_label, self.cors)
-        self.cors_error = _label(page, ERROR_STYLE)
-        form.addRow(self.cors_error)
+        self.origins = OriginsEditor(page, error_style=ERROR_STYLE, warning_style=WARNING_STYLE)
+        form.addRow(self.origins)
         self.override_note = _label(page)
         form.addRow(self.override_note)
         return page
@@ -185,8 +180,7 @@ class SettingsDialog(QDialog):
             self.tr("127.0.0.1: this computer only. 0.0.0.0 or ::: every network interface (LAN).")
         )
         self.port_label.setText(self.tr("Port:"))
-        self.cors_label.setText(self.tr("Allowed web origins (CORS):"))
-        self.cors.setPlaceholderText(self.tr("* or http://localhost:8000, https://example.org"))
+        self.origins.retranslate()
         self.network_safe.setText(
             self.tr("networkSafe: accept every client without a key (no authentication)")
         )
@@ -267,7 +261,7 @@ class SettingsDialog(QDialog):
             return
         self.host.setCurrentText(str(wire["bindAddress"]))
         self.port.setValue(int(wire["serverPort"]))
-        self.cors.setText(format_origins(wire["corsAllowedOrigins"]))
+        self.origins.set_value(wire["corsAllowedOrigins"])
         self.network_safe.setChecked(bool(wire["networkSafe"]))
         self.pairing.setChecked(bool(wire["pairingRequests"]))
         self.allow_key_requests.setChecked(bool(wire["allowKeyRequests"]))
@@ -280,7 +274,7 @@ class SettingsDialog(QDialog):
         return {
             "bindAddress": self.host.currentText().strip(),
             "serverPort": self.port.value(),
-            "corsAllowedOrigins": parse_origins(self.cors.text()),
+            "corsAllowedOrigins": self.origins.value(),
             "networkSafe": self.network_safe.isChecked(),
             "pairingRequests": self.pairing.isChecked(),
             "allowKeyRequests": self.allow_key_requests.isChecked(),
@@ -294,27 +288,13 @@ class SettingsDialog(QDialog):
     def validate(self) -> bool:
         """Check the changed values with the server's own rules; show problems inline."""
         self.host_error.hide()
-        self.cors_error.hide()
-        ok = True
+        ok = self.origins.commit_entry()
         values = self.server_values()
         if check_setting("bindAddress", values["bindAddress"])[1] is not None:
             self.host_error.setText(
                 self.tr("Enter an address without spaces, such as 127.0.0.1 or 0.0.0.0.")
             )
             self.host_error.show()
-            ok = False
-        origins = values["corsAllowedOrigins"]
-        bad_origin = isinstance(origins, list) and any(
-            "://" not in origin and origin not in ("null", "local") for origin in origins
-        )
-        if check_setting("corsAllowedOrigins", origins)[1] is not None or bad_origin:
-            self.cors_error.setText(
-                self.tr(
-                    "Enter * (any origin) or origins such as http://localhost:8000, separated "
-                    "by commas."
-                )
-            )
-            self.cors_error.show()
             ok = False
         for name, value in values.items():
             if check_setting(name, value)[1] is not None:

@@ -832,6 +832,49 @@ To connect SillyTavern: SillyTavern → Install extension…, start SillyTavern,
     </message>
 </context>
 <context>
+    <name>OriginsEditor</name>
+    <message>
+        <source>Web pages allowed to connect (CORS)</source>
+        <translation>允许连接的网页（CORS）</translation>
+    </message>
+    <message>
+        <source>Pages on this computer (local)</source>
+        <translation>本机上的网页（local）</translation>
+    </message>
+    <message>
+        <source>localhost, 127.0.0.1 and ::1, any port, such as SillyTavern at http://127.0.0.1:8000.</source>
+        <translation>localhost、127.0.0.1 和 ::1，任意端口，例如位于 http://127.0.0.1:8000 的 SillyTavern。</translation>
+    </message>
+    <message>
+        <source>Other web pages (origins such as http://host:port):</source>
+        <translation>其他网页（来源，例如 http://主机:端口）：</translation>
+    </message>
+    <message>
+        <source>such as https://example.org</source>
+        <translation>例如 https://example.org</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Any web site (*)</source>
+        <translation>任意网站（*）</translation>
+    </message>
+    <message>
+        <source>Every web site opened in a browser that can reach the server may connect to it. Turn this on only if you know why.</source>
+        <translation>在能访问此服务器的浏览器中打开的任何网站都可以连接到它。除非你清楚原因，否则不要开启。</translation>
+    </message>
+    <message>
+        <source>Enter an origin as scheme://host[:port], such as http://192.168.1.20:8000 (no path).</source>
+        <translation>请按 协议://主机[:端口] 的格式输入来源，例如 http://192.168.1.20:8000（不含路径）。</translation>
+    </message>
+</context>
+<context>
     <name>PendingModel</name>
     <message>
         <source>Client ID</source>
@@ -1111,14 +1154,6 @@ To connect SillyTavern: SillyTavern → Install extension…, start SillyTavern,
         <translation>端口：</translation>
     </message>
     <message>
-        <source>Allowed web origins (CORS):</source>
-        <translation>允许的网页来源（CORS）：</translation>
-    </message>
-    <message>
-        <source>* or http://localhost:8000, https://example.org</source>
-        <translation>* 或 http://localhost:8000, https://example.org</translation>
-    </message>
-    <message>
         <source>networkSafe: accept every client without a key (no authentication)</source>
         <translation>networkSafe：接受所有客户端，无需密钥（不进行身份验证）</translation>
     </message>
@@ -1189,10 +1224,6 @@ To connect SillyTavern: SillyTavern → Install extension…, start SillyTavern,
     <message>
         <source>Enter an address without spaces, such as 127.0.0.1 or 0.0.0.0.</source>
         <translation>请输入不含空格的地址，例如 127.0.0.1 或 0.0.0.0。</translation>
-    </message>
-    <message>
-        <source>Enter * (any origin) or origins such as http://localhost:8000, separated by commas.</source>
-        <translation>请输入 *（任意来源），或用逗号分隔的来源，例如 http://localhost:8000。</translation>
     </message>
     <message>
         <source>Cannot save the server settings: {0}</source>

@@ -15,7 +15,13 @@ from newage_desktop.core.datadir import DataDir
 from newage_desktop.gui import prompts
 from newage_desktop.gui.controller import AppController
 from newage_desktop.gui.preferences import NOTIFY_AUTH_FAILURES, NOTIFY_PAIRING, Preferences
-from newage_desktop.gui.server_settings import format_origins, parse_origins
+from newage_desktop.gui.resources import install_translators, remove_translators
+from newage_desktop.gui.server_settings import (
+    OriginChoice,
+    normalize_origin,
+    origin_choice,
+    origin_setting,
+)
 from newage_desktop.gui.settings_dialog import SettingsDialog
 
 MakeController = Callable[..., AppController]
@@ -58,10 +64,15 @@ def test_settings_persist_across_a_restart_of_the_app(
     monkeypatch.setattr(prompts, "confirm", decline)
     app = make_controller(tray=True)
     dialog = opened(app, qtbot)
-    assert dialog.port.value() == 4000 and dialog.cors.text() == "local"
+    origins = dialog.origins
+    assert dialog.port.value() == 4000
+    assert origins.local.isChecked() and origins.entries() == [] and not origins.any.isChecked()
     port = free_port()
     dialog.port.setValue(port)
-    dialog.cors.setText("http://localhost:8000, https://example.org")
+    origins.local.setChecked(False)
+    for origin in ("http://localhost:8000", "https://example.org"):
+        origins.entry.setText(origin)
+        origins.add_button.click()
     dialog.pairing_timeout.setValue(90)
     dialog.allow_key_requests.setChecked(True)
     dialog.close_to_tray.setChecked(False)
@@ -90,7 +101,8 @@ def test_settings_persist_across_a_restart_of_the_app(
     assert prefs.notify(NOTIFY_PAIRING) is False and prefs.notify(NOTIFY_AUTH_FAILURES) is True
     dialog = opened(again, qtbot)
     assert dialog.port.value() == port
-    assert dialog.cors.text() == "http://localhost:8000, https://example.org"
+    assert not dialog.origins.local.isChecked() and not dialog.origins.any.isChecked()
+    assert dialog.origins.entries() == ["http://localhost:8000", "https://example.org"]
     assert dialog.pairing_timeout.value() == 90
     assert dialog.allow_key_requests.isChecked()
     assert not dialog.close_to_tray.isChecked()
@@ -105,12 +117,12 @@ def test_invalid_values_are_shown_inline_and_nothing_is_written(
     before = datadir.server_settings_file.read_text(encoding="utf-8")
     dialog = opened(app, qtbot)
     dialog.host.setCurrentText("my host")
-    dialog.cors.setText("localhost:8000")
+    dialog.origins.entry.setText("localhost:8000")  # typed, not added: checked on OK too
     press_ok(dialog, qtbot)
     qtbot.wait(100)
     assert dialog.isVisible()
     assert not dialog.host_error.isHidden() and "without spaces" in dialog.host_error.text()
-    assert not dialog.cors_error.isHidden()
+    assert not dialog.origins.error.isHidden()
     assert datadir.server_settings_file.read_text(encoding="utf-8") == before
 
 
@@ -166,12 +178,119 @@ def test_settings_can_be_changed_while_the_server_is_stopped(
     assert app.runtime.server is not None and app.runtime.server.port == port
 
 
-def test_origins_round_trip() -> None:
-    assert parse_origins(" * ") == "*"
-    assert parse_origins("http://a:1,https://b  http://c") == [
-        "http://a:1",
-        "https://b",
-        "http://c",
+def test_the_origins_setting_maps_to_the_three_controls() -> None:
+    assert origin_choice("*") == OriginChoice(local=False, any=True, extra=())
+    assert origin_choice("local") == OriginChoice(local=True, any=False, extra=())
+    assert origin_choice(["local", "http://a:1"]) == OriginChoice(True, False, ("http://a:1",))
+    assert origin_choice(["http://a:1", "http://b"]) == OriginChoice(
+        False, False, ("http://a:1", "http://b")
+    )
+    assert origin_choice(["http://a", "*"]).any
+    assert origin_setting(OriginChoice(local=True, any=True, extra=("http://a",))) == "*"
+    assert origin_setting(OriginChoice(local=True, any=False, extra=())) == "local"
+    assert origin_setting(OriginChoice(True, False, ("http://a",))) == ["local", "http://a"]
+    assert origin_setting(OriginChoice(False, False, ("http://a",))) == ["http://a"]
+    assert origin_setting(OriginChoice(False, False, ())) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "origin"),
+    [
+        ("http://192.168.1.20:8000", "http://192.168.1.20:8000"),
+        (" HTTPS://Example.ORG/ ", "https://example.org"),  # as a browser sends it
+        ("https://example.org:443", "https://example.org"),
+        ("http://[::1]:8000", "http://[::1]:8000"),
+        ("chrome-extension://abcdef", "chrome-extension://abcdef"),
+    ],
+)
+def test_an_origin_is_normalised_as_browsers_send_it(text: str, origin: str) -> None:
+    assert normalize_origin(text) == origin
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "localhost:8000",
+        "192.168.1.20:8000",
+        "http://",
+        "http://host/path",
+        "http://host?x=1",
+        "http://host#top",
+        "http://user@host",
+        "http://host:99999",
+        "http://host:port",
+        "http://two words",
+        "*",
+        "local",
+    ],
+)
+def test_an_invalid_origin_is_refused(text: str) -> None:
+    assert normalize_origin(text) is None
+
+
+def test_origins_list_add_remove_and_any(make_controller: MakeController, qtbot: QtBot) -> None:
+    dialog = opened(make_controller(), qtbot)
+    origins = dialog.origins
+    assert dialog.server_values()["corsAllowedOrigins"] == "local"
+    assert origins.any_warning.isHidden() and origins.error.isHidden()
+    origins.entry.setText("http://192.168.1.20:8000/")
+    origins.add_button.click()
+    assert origins.entries() == ["http://192.168.1.20:8000"] and origins.entry.text() == ""
+    origins.entry.setText("http://192.168.1.20:8000")  # already there: not twice
+    origins.add_button.click()
+    assert origins.entries() == ["http://192.168.1.20:8000"]
+    origins.entry.setText("192.168.1.21")
+    origins.add_button.click()
+    assert not origins.error.isHidden() and "scheme://host" in origins.error.text()
+    assert origins.entries() == ["http://192.168.1.20:8000"]
+    origins.entry.setText("https://example.org")
+    origins.entry.returnPressed.emit()  # Enter adds too
+    assert origins.error.isHidden()
+    assert dialog.server_values()["corsAllowedOrigins"] == [
+        "local",
+        "http://192.168.1.20:8000",
+        "https://example.org",
     ]
-    assert format_origins(["http://a", "http://b"]) == "http://a, http://b"
-    assert format_origins("*") == "*"
+    origins.list.setCurrentRow(0)
+    origins.remove_button.click()
+    assert origins.entries() == ["https://example.org"]
+    origins.any.setChecked(True)
+    assert not origins.any_warning.isHidden()
+    assert not origins.list.isEnabled() and not origins.entry.isEnabled()
+    assert not origins.add_button.isEnabled() and not origins.local.isEnabled()
+    assert dialog.server_values()["corsAllowedOrigins"] == "*"
+    origins.any.setChecked(False)
+    assert origins.list.isEnabled() and origins.any_warning.isHidden()
+    assert dialog.server_values()["corsAllowedOrigins"] == ["local", "https://example.org"]
+
+
+def test_any_web_site_is_saved_as_a_star(
+    make_controller: MakeController, datadir: DataDir, qtbot: QtBot
+) -> None:
+    app = make_controller()
+    dialog = opened(app, qtbot)
+    dialog.origins.any.setChecked(True)
+    press_ok(dialog, qtbot)
+    qtbot.waitUntil(lambda: app.settings_dialog is None)
+    assert file_settings(datadir)["corsAllowedOrigins"] == "*"
+    dialog = opened(app, qtbot)
+    assert dialog.origins.any.isChecked() and not dialog.origins.list.isEnabled()
+
+
+def test_the_origin_controls_are_translated(make_controller: MakeController, qtbot: QtBot) -> None:
+    app = make_controller()
+    translators = install_translators("zh_CN")
+    try:
+        dialog = opened(app, qtbot)
+        origins = dialog.origins
+        for text in (
+            origins.local.text(),
+            origins.local_note.text(),
+            origins.any.text(),
+            origins.add_button.text(),
+            origins.remove_button.text(),
+        ):
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in text), text
+    finally:
+        remove_translators(translators)
