@@ -24,6 +24,7 @@ from newage_desktop.core.sstream import RECEIVER_TIMED_OUT, ForwardedStream, Str
 from newage_desktop.core.tracking import ExtensionStream, Output, Tombstones, TrackedRequest
 from newage_desktop.protocol import events as names
 from newage_desktop.protocol import llm as wire
+from newage_desktop.protocol.validation import is_bounded
 
 if TYPE_CHECKING:
     from newage_desktop.core.app import Core
@@ -157,9 +158,14 @@ class LlmRelay:
     async def handle_request(self, info: SocketInfo, payload: Any) -> tuple[Answer, Forward | None]:
         """Validate and record an LLM_REQUEST (§7.2). Returns the ack and, if accepted, what
         `forward` sends once the ack is out (§7.10 rule 1)."""
-        parsed = wire.parse_llm_request(payload)
+        # §2.2 rule 6a: bounded before anything is recorded (the transport checked the depth
+        # already; the desktop's in-process requests are checked here).
+        parsed = wire.parse_llm_request(payload, self.core.settings.max_payload_depth)
         request_id = payload.get("requestId") if isinstance(payload, dict) else None
-        request_id = request_id if isinstance(request_id, str) else None
+        # Echoed in the refusal's ERROR: only text that can be encoded (§2.2 rule 6a).
+        request_id = (
+            request_id if isinstance(request_id, str) and is_bounded(request_id, 0) else None
+        )
         if parsed is None:
             return await self._reject(info, wire.INVALID_LLM_REQUEST, request_id), None
         core = self.core

@@ -168,7 +168,7 @@ _SPECS: Final[tuple[_Spec, ...]] = (
     _Spec("serverAddress", "http://localhost", _STRING),
     _Spec("corsAllowedOrigins", "local", _Rule(_cors, '"local", "*" or a list of origins')),
     _Spec("maxPayloadBytes", 1048576, _int_range(1024, _MAX_BYTES)),
-    _Spec("maxPayloadDepth", 32, _int_range(2, 1000)),
+    _Spec("maxPayloadDepth", 32, _int_range(2, 128)),  # deeper breaks python-socketio
     _Spec("messageUpdateIntervalMs", 1000, _MS_OR_ZERO),
     _Spec("networkSafe", False, _BOOL),
     _Spec("allowKeyRequests", False, _BOOL),

@@ -31,14 +31,22 @@ from newage_desktop.core.admission import (
 from newage_desktop.core.app import Core
 from newage_desktop.protocol import errors as err
 from newage_desktop.protocol import events as names
-from newage_desktop.protocol.validation import PayloadError, has_lone_surrogate, payload_object
+from newage_desktop.protocol.validation import (
+    MAX_DEPTH_CAP,
+    PayloadError,
+    is_bounded,
+    payload_object,
+)
 from newage_desktop.transport import eio_fixes, fastjson
 from newage_desktop.transport.dispatch import Answer, Call, EventSpec, Namespace, error
 
 log = logging.getLogger("newage")
 
-# Stands in for a payload with a lone surrogate: a non-object every handler refuses as such.
+# Stands in for an unbounded payload (§2.2 rule 6a): a non-object every handler refuses as such.
 _UNENCODABLE = ""
+# Events whose handler applies the same bounds itself before it reads anything but the
+# `requestId` its refusal echoes (§7.2: `ERROR` carries the requestId where known).
+_SELF_BOUNDED = frozenset({(names.NS_LLM, names.LLM_REQUEST)})
 
 
 def _refusal(reason: str) -> dict[str, Any]:
@@ -124,9 +132,10 @@ class RelaySocketServer(socketio.AsyncServer):  # type: ignore[misc]
         address = str(request.remote) if request is not None and request.remote else ""
         handshake = Handshake(sid, namespace, auth, address, environ.get("HTTP_ORIGIN"))
         try:
-            if has_lone_surrogate(auth) and not self.core.shutting_down:
-                # §4.2 step 1: text that cannot be encoded is not auth data (it would break the
-                # registration and every later emit that names this socket).
+            if not is_bounded(auth, self._max_depth()) and not self.core.shutting_down:
+                # §4.2 step 1, §2.2 rule 6a: text that cannot be encoded, nesting deeper than
+                # `maxPayloadDepth`, or a number that is not finite is not auth data (it would
+                # break the registration and every later emit that names this socket).
                 admission: Admission = Refused(err.INVALID_AUTH_DATA)
                 log_refusal(self.core, handshake, err.INVALID_AUTH_DATA)
             else:
@@ -196,10 +205,16 @@ class RelaySocketServer(socketio.AsyncServer):  # type: ignore[misc]
             return
         if spec.reads_only and not wants_ack:
             return
-        if args and has_lone_surrogate(args[0]):
-            # §2.2 rule 6a: a payload holding text that cannot be encoded is answered like one of
-            # the wrong shape, with the event's own validation string (`Invalid payload.`,
-            # `Invalid LLM request data.`, `Invalid function call.`, ...); no handler sees it.
+        if (
+            args
+            and (namespace, event) not in _SELF_BOUNDED
+            and not is_bounded(args[0], self._max_depth())
+        ):
+            # §2.2 rule 6a: a payload nested deeper than `maxPayloadDepth`, holding text that
+            # cannot be encoded or a number that is not finite (or not readable) is answered like
+            # one of the wrong shape, with the event's own validation string (`Invalid
+            # payload.`, `Invalid LLM request data.`, `Invalid function call.`, ...); no handler
+            # sees it, so nothing of it is stored or relayed.
             args = [_UNENCODABLE]
         try:
             payload = {} if spec.any_payload else payload_object(args[0] if args else None)
@@ -216,6 +231,28 @@ class RelaySocketServer(socketio.AsyncServer):  # type: ignore[misc]
             self._spawn(self._run(call, spec, answer))
         else:
             await self._run(call, spec, answer)
+
+    async def _handle_ack(
+        self, eio_sid: str, namespace: str | None, ack_id: Any, data: Any
+    ) -> None:
+        """A client's answer to one of our events (a forwarded function call's result is relayed
+        to its caller as it is, §9.2): bounded like a payload (§2.2 rule 6a). An answer that
+        is not bounded is no answer; its callback is dropped (the caller's wait times out)."""
+        namespace = namespace or "/"
+        sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
+        callbacks = self.manager.callbacks.get(sid, {})
+        if isinstance(ack_id, bool) or not isinstance(ack_id, int) or ack_id not in callbacks:
+            return
+        if ack_id == 0:
+            return  # the library keeps its ack-id counter there: it is not a callback
+        if not is_bounded(data, self._max_depth() + 1):  # +1: the list of the ack's arguments
+            del callbacks[ack_id]
+            log.warning(f"an answer on {namespace} was refused: not a bounded JSON value")
+            return
+        await super()._handle_ack(eio_sid, namespace, ack_id, data)
+
+    def _max_depth(self) -> int:
+        return min(self.core.settings.max_payload_depth, MAX_DEPTH_CAP)
 
     async def _run(self, call: Call, spec: EventSpec, answer: Any) -> None:
         try:

@@ -6,7 +6,8 @@ const { assert, log, main, result, connectOk, connectRefused, assertUuidV4, asse
 
 const TEMP_ROOM = new RegExp('^temp-' + UUID_V4.source.slice(1, -1) + '$');
 const REQUEST_FIELDS = ['roomId', 'clientId', 'clientType', 'identity', 'desc', 'namespace', 'address', 'origin', 'createdAt', 'expiresAt'];
-const ORIGIN = 'http://pairing.interop.test:8000';
+// A local page (§2.1: the default "local" refuses other sites before any namespace).
+const ORIGIN = 'http://127.0.0.1:8123';
 
 async function startPending(url, ns, clientId, clientType, transports) {
   const pending = await connectOk(url, ns,
