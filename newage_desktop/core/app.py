@@ -65,6 +65,7 @@ class Core:
         self.throttle = FailureThrottle(
             max_failures=lambda: self.settings.auth_max_failures,
             window_ms=lambda: self.settings.auth_failure_window_ms,
+            tracked_pairs=lambda: self.settings.auth_tracked_pairs,
             clock=clock,
         )
         # Refused CONNECTs: one log line per (reason, address) and minute (§3.4).

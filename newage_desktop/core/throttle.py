@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+DEFAULT_TRACKED_PAIRS = 10000  # authTrackedPairs (§11)
+
+
+Pair = tuple[str, str]  # (remote address, clientId)
+
 
 class FailureThrottle:
-    """Counts authentication failures per remote address and per clientId."""
+    """Counts authentication failures per pair (remote address, clientId) (§4.9).
+
+    Every local program shares 127.0.0.1, so counting per address alone would let one page lock
+    out every other program; a pair's lockout affects only that clientId from that address.
+    """
 
     def __init__(
         self,
@@ -18,37 +27,37 @@ class FailureThrottle:
         max_failures: Callable[[], int],
         window_ms: Callable[[], int],
         clock: Callable[[], float],
+        tracked_pairs: Callable[[], int] = lambda: DEFAULT_TRACKED_PAIRS,
     ) -> None:
         # Settings are read through callables so a settings change applies at once.
         self._max_failures = max_failures
         self._window_ms = window_ms
         self._clock = clock
-        self._by_address: dict[str, deque[float]] = {}
-        self._by_client: dict[str, deque[float]] = {}
+        self._tracked_pairs = tracked_pairs
+        # Least recently failed pair first: that is the one dropped when the table is full.
+        self._pairs: OrderedDict[Pair, deque[float]] = OrderedDict()
 
-    def _count(self, table: dict[str, deque[float]], name: str) -> int:
-        times = table.get(name)
+    def tracked(self) -> int:
+        """How many pairs have counters (expired ones may linger until looked at)."""
+        return len(self._pairs)
+
+    def _count(self, pair: Pair) -> int:
+        times = self._pairs.get(pair)
         if times is None:
             return 0
         horizon = self._clock() - self._window_ms() / 1000.0
         while times and times[0] <= horizon:
             times.popleft()
         if not times:
-            del table[name]
+            del self._pairs[pair]
             return 0
         return len(times)
 
     def is_locked(self, address: str, client_id: str) -> bool:
-        limit = self._max_failures()
-        return (
-            self._count(self._by_address, address) >= limit
-            or self._count(self._by_client, client_id) >= limit
-        )
+        return self._count((address, client_id)) >= self._max_failures()
 
     def record_failure(self, address: str, client_id: str) -> None:
-        now = self._clock()
-        self._by_address.setdefault(address, deque()).append(now)
-        self._by_client.setdefault(client_id, deque()).append(now)
+        self._add((address, client_id))
 
     def reserve(self, address: str, client_id: str) -> float | None:
         """Count a failure *before* the expensive check; None when the pair is locked out.
@@ -58,21 +67,31 @@ class FailureThrottle:
         """
         if self.is_locked(address, client_id):
             return None
-        now = self._clock()
-        self._by_address.setdefault(address, deque()).append(now)
-        self._by_client.setdefault(client_id, deque()).append(now)
-        return now
+        return self._add((address, client_id))
 
     def release(self, address: str, client_id: str, token: float) -> None:
         """Undo one `reserve` (the attempt succeeded, so it was no failure)."""
-        for table, name in ((self._by_address, address), (self._by_client, client_id)):
-            times = table.get(name)
-            if times is None:
-                continue
-            with contextlib.suppress(ValueError):  # already aged out of the window
-                times.remove(token)
-            if not times:
-                del table[name]
+        pair = (address, client_id)
+        times = self._pairs.get(pair)
+        if times is None:
+            return
+        with contextlib.suppress(ValueError):  # already aged out of the window
+            times.remove(token)
+        if not times:
+            del self._pairs[pair]
+
+    def _add(self, pair: Pair) -> float:
+        now = self._clock()
+        times = self._pairs.get(pair)
+        if times is None:
+            times = self._pairs[pair] = deque()
+        else:
+            self._pairs.move_to_end(pair)
+        times.append(now)
+        limit = max(1, self._tracked_pairs())
+        while len(self._pairs) > limit:
+            self._pairs.popitem(last=False)
+        return now
 
 
 @dataclass

@@ -9,7 +9,7 @@ import pytest
 from newage_desktop.core.datadir import DataDir
 from newage_desktop.protocol.events import NAMESPACES
 from newage_desktop.transport.server import RelayServer
-from tests.server.conftest import provision, refusal, write_settings
+from tests.server.conftest import Client, provision, refusal, write_settings
 
 
 def refused(reason: str) -> dict[str, Any]:
@@ -96,6 +96,7 @@ async def test_identity_of_another_client_id_is_in_use(
 async def test_lockout_after_repeated_failures(datadir: DataDir) -> None:
     write_settings(datadir, authMaxFailures=3)
     key = provision(datadir, "bot")
+    other_key = provision(datadir, "other")
     srv = RelayServer(datadir, host="127.0.0.1", port=0)
     await srv.start()
     try:
@@ -105,6 +106,13 @@ async def test_lockout_after_repeated_failures(datadir: DataDir) -> None:
             )
         locked = refused("Too many failed attempts. Try again later.")
         assert await refusal(srv.url, "/", {"clientId": "bot", "key": key}) == locked
+        # §4.9: per (address, clientId): another program on 127.0.0.1 still gets in
+        other = Client(srv.url)
+        try:
+            await other.connect(["/"], {"clientId": "other", "key": other_key})
+            assert "/" in other.sio.namespaces
+        finally:
+            await other.close()
     finally:
         await srv.stop()
 
