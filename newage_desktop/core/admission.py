@@ -151,6 +151,10 @@ async def _admit(core: Core, hs: Handshake) -> Admission:
         if info.namespace == names.NS_DEBUG and not info.is_admin:
             return Refused(err.UNAUTHORIZED)  # step 10 still applies
         if wants_key:
+            if _asks_for_admin_key(core, info):
+                # An immediate issue would hand out a key that later makes its holder admin
+                # (§4.8); only the operator's approval may give one.
+                return await _pair(core, info, trusted=_is_trusted(core, client_id))
             return await _issue_now(core, info)
         return Accepted(info)
 
@@ -231,6 +235,29 @@ def _failed(core: Core, info: SocketInfo, reason: str) -> Refused:
     return Refused(reason)
 
 
+def _asks_for_admin_key(core: Core, info: SocketInfo) -> bool:
+    """Would a key for this request be an admin key (§4.8)? Under networkSafe such a request
+    is never issued at once: `monitor`, a clientId with a monitor trust file (trusted or not,
+    so trusting it later cannot promote a key minted now), or a request as clientType monitor.
+    """
+    return info.is_monitor or names_admin(core, info.client_id)
+
+
+def names_admin(core: Core, client_id: str) -> bool:
+    """Whether a key for this clientId would be an admin key (§4.8), trusted or not yet."""
+    if _names_monitor(core, client_id):
+        return True
+    core.refresh_files()  # a monitor trust file written moments ago (§3.2)
+    return _names_monitor(core, client_id)
+
+
+def _names_monitor(core: Core, client_id: str) -> bool:
+    return core.trust.is_admin_capable(client_id) or any(
+        r.client_id == client_id and r.client_type == names.CLIENT_TYPE_MONITOR
+        for r in core.trust.records()
+    )
+
+
 async def _issue_now(core: Core, info: SocketInfo) -> Accepted:
     """Immediate issue (§4.7): accept and push a fresh key; other sockets of the id are dropped."""
     key = await core.generate_key(info.client_id, spare_sid=info.sid)
@@ -246,6 +273,12 @@ async def _key_request(core: Core, info: SocketInfo) -> Admission:
         if refusal:
             return Refused(refusal)
         return await _issue_now(core, info)
+    return await _pair(core, info, trusted=trusted)
+
+
+async def _pair(core: Core, info: SocketInfo, *, trusted: bool) -> Admission:
+    """The pairing path of §4.7: a pending request for an admin to approve or deny."""
+    settings = core.settings
     if not settings.pairing_requests:
         return Refused(err.KEY_REQUESTS_NOT_ALLOWED)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from newage_desktop.core.admission import names_admin
 from newage_desktop.protocol import errors as err
 from newage_desktop.protocol import events as names
 from newage_desktop.protocol.events import NS_LLM
@@ -25,6 +26,9 @@ async def identify_sillytavern(call: Call) -> Answer:
         for s in registry.sids_of_client(info.client_id)
     ):
         return error(err.EXTENSION_ALREADY_CONNECTED)
+    if call.core.settings.network_safe and names_admin(call.core, info.client_id):
+        # §4.6: with authentication off a keyless socket must not mint an admin key.
+        return error(err.PERMISSION_DENIED)
     # Not remembered as `issued_key`: only a key given at admission is echoed (§6.7); a second
     # IDENTIFY re-keys again, or is refused while the extension is live on /llm.
     key = await call.core.generate_key(info.client_id, spare_sid=info.sid)
