@@ -6,8 +6,12 @@ path names. Everything that decides "may this be served" lives here, so it is te
 network:
 
 * a request path never climbs (``.`` / ``..`` / empty segments) and never names a dotfile;
+* the mounted folder itself is resolved at every request: one that is (or became) a link out
+  of the data directory, or onto a folder that is, contains or lies inside `keys/`,
+  `settings/` or `logs/`, serves nothing;
 * after symbolic links are followed the file still lies inside its mounted folder;
-* ``keys/``, ``settings/``, ``logs/`` and the SQLite files are never served, whatever the mounts;
+* ``keys/``, ``settings/``, ``logs/``, the SQLite files and the record of saved files are never
+  served, whatever the mounts;
 * a folder is answered with its ``index.html`` (never a listing).
 """
 
@@ -106,7 +110,9 @@ def never_served(root: Path, path: Path) -> bool:
         return True
     located = locate(root, str(path))
     return located is not None and (
-        located.is_database or any(located.under(name) for name in PROTECTED_FOLDERS)
+        located.is_database
+        or located.is_file_record
+        or any(located.under(name) for name in PROTECTED_FOLDERS)
     )
 
 
@@ -138,6 +144,13 @@ class StaticMounts:
         prefix = normalize_prefix(url_prefix)
         if not isinstance(folder, str) or not folder:
             raise MountError("Folder must be a non-empty string.")
+        located = self._mount_root(folder)
+        self._mounts[prefix] = located.real
+        return prefix
+
+    def _mount_root(self, folder: str) -> DataPath:
+        """``folder`` resolved, if it may be served: a folder inside the data directory that
+        is not, does not contain and does not lie inside a protected folder."""
         root = self.root
         located = locate(root, folder)
         if located is None:
@@ -147,8 +160,15 @@ class StaticMounts:
             raise MountError(reason)
         if located.is_database or located.has_stream_name or not located.real.is_dir():
             raise MountError(f"Folder not found: {folder}")
-        self._mounts[prefix] = located.real
-        return prefix
+        return located
+
+    def _served_root(self, folder: Path) -> Path | None:
+        """The mount's root as it resolves *now*: a built-in folder may be a link, and any
+        mounted folder may be replaced by one after it was mounted."""
+        try:
+            return self._mount_root(str(folder)).real
+        except MountError:
+            return None
 
     def add_all(self, resources: Mapping[str, Any]) -> list[tuple[str, str | None]]:
         """Mount each entry; returns ``(urlPrefix, error message or None)`` in order."""
@@ -168,17 +188,17 @@ class StaticMounts:
         if match is None:
             return None
         prefix, folder = match
+        folder_real = self._served_root(folder)
+        if folder_real is None:
+            return None
         rest = url_path[len(prefix) :]
         if rest == "":
-            return AddSlash() if real_path(folder).is_dir() else None
+            return AddSlash()
         segments = rest[1:].split("/")
         wants_folder = segments[-1] == ""
         if wants_folder:
             segments = segments[:-1]
         if not all(_safe_segment(s) for s in segments):
-            return None
-        folder_real = real_path(folder)
-        if not folder_real.is_dir():
             return None
         target = self._checked(folder_real, folder_real.joinpath(*segments))
         if target is None:
