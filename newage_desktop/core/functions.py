@@ -12,6 +12,9 @@ rule is applied (:mod:`newage_desktop.core.sandbox`), and the rules run in the o
    and write nothing (a trust file grants trust, ``clientType: monitor`` grants admin).
 5. ``settings/server_settings.json``: a write that would change one of ``OPERATOR_SETTINGS``
    is refused whole with ``Access denied: <key> can only be changed by the operator.``
+6. Non-admin writes never go into a folder served over HTTP (``public/``, ``exampleClient/``,
+   any mount), a file as written is at most ``MAX_CLIENT_FILE_BYTES``, and one clientId creates
+   at most ``MAX_CLIENT_FILES`` files (counted in ``saved_files.json``, which is restricted).
 
 Results are nested twice for upstream compatibility: :meth:`ServerFunctions.call` returns the
 *inner* object (``{success, result|error}``), which the transport puts under ``result`` of a
@@ -32,8 +35,9 @@ from typing import Any, Final
 
 from newage_desktop.core.app import Core
 from newage_desktop.core.jsonfiles import CorruptFileError, read_json, write_json_atomic
-from newage_desktop.core.sandbox import DataPath, locate, real_path
+from newage_desktop.core.sandbox import FILE_RECORD_NAME, DataPath, is_within, locate, real_path
 from newage_desktop.core.settings import DEFAULTS
+from newage_desktop.core.staticfiles import BUILTIN_MOUNTS
 from newage_desktop.core.trust import trust_file_name
 from newage_desktop.protocol import errors as err
 
@@ -46,6 +50,13 @@ SETTINGS_FOLDER: Final = "settings"
 SERVER_SETTINGS_NAME: Final = "server_settings.json"
 INVALID_FILE_PATH: Final = "Invalid file path."
 RESOURCES_NOT_OBJECT: Final = "Resources must be an object."
+# Non-admin writes (§9.3): a page may call saveJsonToFile, so it must not fill the disk.
+MAX_CLIENT_FILE_BYTES: Final = 64 * 1024  # the file as written, after the merge
+MAX_CLIENT_FILES: Final = 32  # files one non-admin clientId may create
+SERVED_FOLDER: Final = "Access denied: Folder is served over HTTP."
+FILE_TOO_LARGE: Final = f"Access denied: File would exceed {MAX_CLIENT_FILE_BYTES} bytes."
+TOO_MANY_FILES: Final = f"Access denied: A client may create at most {MAX_CLIENT_FILES} files."
+FILE_RECORD_CORRUPT: Final = "Access denied: The record of saved files is unreadable."
 # §9.3: the settings that decide who can reach the server belong to the operator (the window,
 # the command line or the file itself); saveJsonToFile may not change them.
 OPERATOR_SETTINGS: Final = frozenset(
@@ -142,6 +153,8 @@ class ServerFunctions:
         in_settings = target.under(SETTINGS_FOLDER)
         if in_settings and not caller.is_admin:
             return {"success": False, "error": err.ONLY_ADMINS_WRITE_SETTINGS}
+        if not caller.is_admin and self._is_served(target):
+            return {"success": False, "error": SERVED_FOLDER}
         if not isinstance(data, dict):
             return {"success": False, "error": err.DATA_NOT_OBJECT}
         try:
@@ -152,7 +165,13 @@ class ServerFunctions:
                     return {"success": False, "error": operator_only(changed)}
                 self._save_settings(data)
             else:
-                self._merge_write(target, data, file_path)
+                merged = self._merged(target, data)
+                if not caller.is_admin:
+                    refusal = self._client_limits(caller, target, merged)
+                    if refusal is not None:
+                        log.info(f"saveJsonToFile: {caller.client_id} refused: {refusal}")
+                        return {"success": False, "error": refusal}
+                write_json_atomic(target.real, merged)
         except CorruptFileError:
             return {"success": False, "error": err.existing_not_object(file_path)}
         except (OSError, ValueError) as exc:
@@ -203,7 +222,7 @@ class ServerFunctions:
         return target
 
     def _restricted(self, root: Path, target: DataPath) -> bool:
-        if target.is_database or target.has_stream_name:
+        if target.is_database or target.is_file_record or target.has_stream_name:
             return True
         if any(target.under(folder) for folder in RESTRICTED_FOLDERS):
             return True
@@ -255,15 +274,64 @@ class ServerFunctions:
                 log.info("networkSafe is OFF: authentication is required again")
 
     @staticmethod
-    def _merge_write(target: DataPath, data: dict[str, Any], file_path: str) -> None:
-        """Shallow merge over the existing object (missing → ``{}``), written atomically."""
+    def _merged(target: DataPath, data: dict[str, Any]) -> dict[str, Any]:
+        """Shallow merge over the existing object (missing → ``{}``); written by the caller."""
         try:
             existing = read_json(target.real)
         except FileNotFoundError:
             existing = {}
         if not isinstance(existing, dict):
             raise CorruptFileError(target.real, 1, 1, "the top level is not a JSON object")
-        write_json_atomic(target.real, {**existing, **data})
+        return {**existing, **data}
+
+    def _is_served(self, target: DataPath) -> bool:
+        """In ``public/``, ``exampleClient/`` (by name, as the sandbox folds names) or in any
+        mounted folder as it resolves now: a file written there would be served over HTTP."""
+        if any(target.under(folder) for folder in BUILTIN_MOUNTS.values()):
+            return True
+        mounts = self._core.static_mounts.mounts().values()
+        return any(is_within(target.real, real_path(folder)) for folder in mounts)
+
+    def _client_limits(
+        self, caller: Caller, target: DataPath, merged: dict[str, Any]
+    ) -> str | None:
+        """Rule 6: size and number of files of a non-admin write; records a new file.
+
+        The file is recorded before it is written: a write that then fails leaves a record of
+        a missing file, which is not counted (files removed since are not counted either).
+        """
+        text = json.dumps(merged, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        if len(text.encode("utf-8")) > MAX_CLIENT_FILE_BYTES:
+            return FILE_TOO_LARGE
+        if target.real.exists():
+            return None  # rewriting a file is no creation
+        record_file = self._core.datadir.root / FILE_RECORD_NAME
+        try:
+            record = read_json(record_file)
+        except FileNotFoundError:
+            record = {}
+        except CorruptFileError:
+            log.warning(f"{FILE_RECORD_NAME} is corrupt: non-admins cannot create files")
+            return FILE_RECORD_CORRUPT
+        if not isinstance(record, dict):
+            return FILE_RECORD_CORRUPT
+        root = real_path(self._core.datadir.root)
+        entries = record.get(caller.client_id)
+        created = [
+            entry
+            for entry in (entries if isinstance(entries, list) else [])
+            if isinstance(entry, str) and _still_there(root, entry)
+        ]
+        if len(created) >= MAX_CLIENT_FILES:
+            return TOO_MANY_FILES
+        record[caller.client_id] = [*created, "/".join(target.parts)]
+        write_json_atomic(record_file, record)
+        return None
+
+
+def _still_there(root: Path, entry: str) -> bool:
+    located = locate(root, entry)
+    return located is not None and located.real.is_file()
 
 
 def _canonical(value: Any) -> str:

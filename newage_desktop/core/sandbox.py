@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-__all__ = ["DATABASE_NAME", "DataPath", "is_within", "locate", "real_path"]
+__all__ = ["DATABASE_NAME", "FILE_RECORD_NAME", "DataPath", "is_within", "locate", "real_path"]
 
 DATABASE_NAME: Final = "chat_history.sqlite3"
+# Which files each non-admin clientId created through saveJsonToFile (§9.3); private like keys/.
+FILE_RECORD_NAME: Final = "saved_files.json"
 
 
 def real_path(path: str | Path) -> Path:
@@ -50,6 +52,11 @@ class DataPath:
     def is_database(self) -> bool:
         """The SQLite file or one of its companions (``-wal``, ``-shm``, ``-journal``)."""
         return len(self.parts) == 1 and self.folded[0].startswith(DATABASE_NAME)
+
+    @property
+    def is_file_record(self) -> bool:
+        """The record of files created by non-admins (never read, written or served)."""
+        return self.folded == (FILE_RECORD_NAME,)
 
     @property
     def has_stream_name(self) -> bool:

@@ -125,6 +125,35 @@ async def test_admin_writes_to_settings_take_effect_at_once(
     assert server.core.settings.timeout == 1234
 
 
+async def test_non_admin_writes_are_bounded_and_never_served(
+    server: RelayServer, datadir: DataDir, make_client: Any
+) -> None:
+    bot = await connect(make_client, datadir, "bot")
+
+    async def save(path: str, data: Any) -> Any:
+        answer = await fcall(bot, {"functionName": "saveJsonToFile", "args": [path, data]})
+        assert answer["success"] is True
+        return answer["result"]
+
+    assert await save("public/page.json", {"x": 1}) == {
+        "success": False,
+        "error": "Access denied: Folder is served over HTTP.",
+    }
+    async with aiohttp.ClientSession() as http, http.get(f"{server.url}/public/page.json") as r:
+        assert r.status == 404
+    assert await save("store/big.json", {"a": "x" * 70_000}) == {
+        "success": False,
+        "error": "Access denied: File would exceed 65536 bytes.",
+    }
+    for i in range(32):
+        assert await save(f"store/f{i}.json", {"i": i}) == {"success": True}
+    assert await save("store/f32.json", {"i": 32}) == {
+        "success": False,
+        "error": "Access denied: A client may create at most 32 files.",
+    }
+    assert not (datadir.root / "store" / "f32.json").exists()
+
+
 # --- static mounts over HTTP ---------------------------------------------------------------------
 async def test_mounted_folder_is_served_at_once_and_escapes_are_not_found(
     server: RelayServer, datadir: DataDir, make_client: Any
