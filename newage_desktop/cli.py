@@ -1,9 +1,12 @@
 """Command line: run the server (window or headless), administer keys and trust, and install
 the SillyTavern extension into a SillyTavern folder.
 
-The admin commands work on the data directory's files. A running server picks their changes up
-by itself: it checks `keys/clients.json` and `settings/` every second, and drops the live sockets
-of a clientId whose key was revoked or replaced.
+The admin commands work on the data directory's files, and may run while the server runs: each
+change takes the same inter-process lock as the server's own writes, re-reads the file under it
+and changes only its one record, and is on disk (fsynced) before the command reports success
+(exit status 0). A running server picks the changes up by itself: it checks
+`keys/clients.json` and `settings/` every second, and drops the live sockets of a clientId whose
+key was revoked or replaced.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from newage_desktop import __version__
 from newage_desktop.core.app import Core
 from newage_desktop.core.datadir import DataDir, resolve_data_dir
+from newage_desktop.core.filelock import LockTimeout
 from newage_desktop.core.jsonfiles import CorruptFileError
 from newage_desktop.core.roomstore import CorruptDatabaseError
 from newage_desktop.protocol.validation import is_valid_client_id
@@ -118,6 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             return _run(args, datadir)
         return asyncio.run(_admin(args, datadir))
+    except LockTimeout as exc:
+        print(f"newage-desktop: {exc}. Try again.", file=sys.stderr)
+        return 1
     except (CorruptFileError, CorruptDatabaseError) as exc:
         print(f"newage-desktop: cannot start: {exc}", file=sys.stderr)
         print(

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import platformdirs
 
+from newage_desktop.core.jsonfiles import clean_temp_files
+
 __all__ = ["APP_NAME", "DATA_DIR_ENV", "DataDir", "default_data_dir", "resolve_data_dir"]
 
 APP_NAME = "NewAge Desktop"
@@ -76,6 +78,12 @@ class DataDir:
         An existing ``keys/`` (e.g. from an upstream folder) is tightened to 0700 as well,
         because it holds the key hashes. Filesystems that refuse chmod (vfat, some shares)
         only get a warning: refusing to start there would help nobody.
+
+        Temporary files that a killed writer left in the folders whose JSON files the server
+        writes (the root, ``settings/``, ``keys/``) are removed, under each folder's write lock
+        so a writer of another process that is running now keeps its own (see
+        :func:`~newage_desktop.core.jsonfiles.clean_temp_files`). Both the server and the
+        command line call this at start-up.
         """
         self.root.mkdir(parents=True, exist_ok=True)
         self.settings_dir.mkdir(exist_ok=True)
@@ -86,3 +94,6 @@ class DataDir:
                 os.chmod(self.keys_dir, 0o700)
             except OSError as exc:
                 _log.warning("Could not restrict %s to mode 0700: %s", self.keys_dir, exc)
+        for folder in (self.root, self.settings_dir, self.keys_dir):
+            for path in clean_temp_files(folder):
+                _log.info("Removed %s, left by an interrupted write", path)

@@ -34,7 +34,12 @@ from pathlib import Path
 from typing import Any, Final
 
 from newage_desktop.core.app import Core
-from newage_desktop.core.jsonfiles import CorruptFileError, read_json, write_json_atomic
+from newage_desktop.core.jsonfiles import (
+    CorruptFileError,
+    locked,
+    read_json,
+    write_json_atomic,
+)
 from newage_desktop.core.sandbox import FILE_RECORD_NAME, DataPath, is_within, locate, real_path
 from newage_desktop.core.settings import DEFAULTS
 from newage_desktop.core.staticfiles import BUILTIN_MOUNTS
@@ -158,20 +163,24 @@ class ServerFunctions:
         if not isinstance(data, dict):
             return {"success": False, "error": err.DATA_NOT_OBJECT}
         try:
+            # One writer (§3.6): the read, the checks and the write under the folder's lock, so
+            # a change the command line makes meanwhile is neither undone nor raced.
             if self._is_server_settings(target):
-                changed = self._operator_setting_changed(data)
-                if changed is not None:
-                    log.warning(f"saveJsonToFile: {caller.client_id} may not change {changed}")
-                    return {"success": False, "error": operator_only(changed)}
-                self._save_settings(data)
+                with locked(self._core.datadir.server_settings_file):
+                    changed = self._operator_setting_changed(data)
+                    if changed is not None:
+                        log.warning(f"saveJsonToFile: {caller.client_id} may not change {changed}")
+                        return {"success": False, "error": operator_only(changed)}
+                    self._save_settings(data)
             else:
-                merged = self._merged(target, data)
-                if not caller.is_admin:
-                    refusal = self._client_limits(caller, target, merged)
-                    if refusal is not None:
-                        log.info(f"saveJsonToFile: {caller.client_id} refused: {refusal}")
-                        return {"success": False, "error": refusal}
-                write_json_atomic(target.real, merged)
+                with locked(target.real):
+                    merged = self._merged(target, data)
+                    if not caller.is_admin:
+                        refusal = self._client_limits(caller, target, merged)
+                        if refusal is not None:
+                            log.info(f"saveJsonToFile: {caller.client_id} refused: {refusal}")
+                            return {"success": False, "error": refusal}
+                    write_json_atomic(target.real, merged)
         except CorruptFileError:
             return {"success": False, "error": err.existing_not_object(file_path)}
         except (OSError, ValueError) as exc:

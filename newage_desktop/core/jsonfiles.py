@@ -7,8 +7,12 @@ Two promises live here so that every store keeps them the same way:
   operator's file with defaults (§12 item 19). Anything else that is not JSON is reported as a
   :class:`CorruptFileError` naming the file, line and column, and is never overwritten here.
 * A write never leaves a half-written file: the text goes to a temporary file in the same
-  folder, is flushed and fsynced, and is renamed over the target. Writes to one path are
-  serialised so two concurrent read-merge-writes in one process cannot interleave their renames.
+  folder, is flushed and fsynced, renamed over the target, and the folder is fsynced, so a
+  write that returned survives a crash. Each write holds the folder's lock
+  (:func:`~newage_desktop.core.filelock.folder_lock`), which a read-merge-write takes around its
+  read too (:func:`locked`), so writers in other threads and processes cannot interleave.
+* A writer killed between creating its temporary file and the rename leaves that file behind;
+  :func:`clean_temp_files` removes such files (only names of exactly our pattern) at start-up.
 """
 
 from __future__ import annotations
@@ -16,13 +20,27 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
-import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-__all__ = ["CorruptFileError", "read_json", "write_json_atomic"]
+from newage_desktop.core.filelock import folder_lock
+
+__all__ = [
+    "CorruptFileError",
+    "clean_temp_files",
+    "is_temp_file_name",
+    "locked",
+    "read_json",
+    "read_object",
+    "write_json_atomic",
+]
+
+# ``.<target name>.<12 hex digits>.tmp``, as made by write_json_atomic; targets end in .json.
+_TEMP_NAME: Final = re.compile(r"\..+\.json\.[0-9a-f]{12}\.tmp")
 
 _JSON_WHITESPACE = " \t\r\n"
 
@@ -130,18 +148,62 @@ def read_json(path: Path) -> Any:
         raise CorruptFileError(path, 1, 1, "nested too deeply") from exc
 
 
-_locks_guard = threading.Lock()
-_path_locks: dict[Path, threading.Lock] = {}
+def is_temp_file_name(name: str) -> bool:
+    """True for the name of a temporary file that :func:`write_json_atomic` creates."""
+    return _TEMP_NAME.fullmatch(name) is not None
 
 
-def _lock_for(path: Path) -> threading.Lock:
-    """One lock per target file; locks are few (one per JSON file of the data dir)."""
-    key = path.resolve()
-    with _locks_guard:
-        lock = _path_locks.get(key)
-        if lock is None:
-            lock = _path_locks[key] = threading.Lock()
-        return lock
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold the write lock of ``path`` (its folder's), e.g. around a read-merge-write.
+
+    Re-entrant, so :func:`write_json_atomic` inside the block does not wait for itself.
+    """
+    with folder_lock(Path(path).parent):
+        yield
+
+
+def read_object(path: Path) -> dict[str, Any]:
+    """:func:`read_json` of a file that must hold a JSON object; missing → ``{}``."""
+    try:
+        data = read_json(path)
+    except FileNotFoundError:
+        return {}
+    if not isinstance(data, dict):
+        raise CorruptFileError(path, 1, 1, "the top level is not a JSON object")
+    return data
+
+
+def clean_temp_files(folder: Path) -> list[Path]:
+    """Remove temporary files left in ``folder`` by a writer that was killed; return them.
+
+    Taken under the folder's lock: every writer creates and renames its temporary file while
+    holding it, so any such file found then belongs to a writer that is gone. Only names of
+    exactly :func:`write_json_atomic`'s pattern are touched, and only regular files; a missing
+    folder has none.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    removed: list[Path] = []
+    with folder_lock(folder):
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return []
+        for entry in entries:
+            if not is_temp_file_name(entry.name):
+                continue
+            try:
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                os.unlink(entry.path)
+            except OSError:
+                continue
+            removed.append(Path(entry.path))
+        if removed:
+            _fsync_directory(folder)
+    return removed
 
 
 def _replace(source: str, target: Path) -> None:
@@ -184,7 +246,8 @@ def write_json_atomic(path: Path, data: Any, *, mode: int | None = None) -> None
     the old file as it was. ``mode`` (POSIX) is applied to the temporary file before the
     rename, so a key file is never visible with wider permissions; without ``mode`` an
     existing file keeps its permissions, and a new one gets the process's default.
-    Missing parent folders are created.
+    Missing parent folders are created. Returns once the new file and its name are on disk
+    (both fsynced), so a caller may acknowledge the change.
     """
     path = Path(path)
     text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
@@ -192,7 +255,7 @@ def write_json_atomic(path: Path, data: Any, *, mode: int | None = None) -> None
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
 
-    with _lock_for(path):
+    with folder_lock(folder):
         keep_mode = mode
         if keep_mode is None:
             try:
@@ -220,4 +283,4 @@ def write_json_atomic(path: Path, data: Any, *, mode: int | None = None) -> None
             with contextlib.suppress(OSError):
                 os.unlink(temp)
             raise
-    _fsync_directory(folder)
+        _fsync_directory(folder)

@@ -1,11 +1,17 @@
 """Client keys: generation, bcrypt hashing and ``keys/clients.json`` (PROTOCOL.md §3.3, §4.4).
 
-The file is the source of truth, and an operator (or the command-line admin) may change it
-while the server runs. :meth:`KeyStore.reload_if_changed` notices such changes by the file's
-signature and reports which clientIds lost or changed their hash, so the server can revoke
-their live sockets (§4.10). The store's own writes refresh the remembered signature, so they
-are never mistaken for external changes; an external change that a write of ours absorbed on
-its read-merge-write is still reported by the next :meth:`KeyStore.reload_if_changed`.
+The file is the source of truth, and an operator (or the command-line admin, another process)
+may change it while the server runs. Every write of the store is one change (one record put or
+removed) applied to the file as it is on disk: under the folder's inter-process lock
+(:func:`~newage_desktop.core.jsonfiles.locked`) the file is re-read, the change merged, and the
+result written atomically and fsynced before the call returns. So no writer loses another's
+key or brings back one another has removed, and the in-memory table is the file as read under
+the lock plus the one change. :meth:`KeyStore.reload_if_changed` notices outside changes by the
+file's signature and reports which clientIds lost or changed their hash, so the server can
+revoke their live sockets (§4.10). The signature of the store's own write is taken under the
+lock, so it is never mistaken for an external change, nor does it hide one; an external change
+that a write of ours absorbed on its re-read is still reported by the next
+:meth:`KeyStore.reload_if_changed`.
 
 Plaintext keys exist only in :func:`new_key`'s return value and the caller's hands: the
 hashing helpers are pure, so callers run them in a thread executor (bcrypt cost 10 takes
@@ -31,7 +37,7 @@ from typing import Any, Final
 import bcrypt
 
 from newage_desktop.core.datadir import DataDir
-from newage_desktop.core.jsonfiles import CorruptFileError, read_json, write_json_atomic
+from newage_desktop.core.jsonfiles import CorruptFileError, locked, read_json, write_json_atomic
 
 __all__ = [
     "BCRYPT_COST",
@@ -104,7 +110,7 @@ def _hash_in(record: Any) -> str | None:
 
 
 class KeyStore:
-    """``keys/clients.json`` in memory; every write is read-merge-write, atomic, mode 0600."""
+    """``keys/clients.json`` in memory; every write is a locked read-merge-write, mode 0600."""
 
     def __init__(self, datadir: DataDir) -> None:
         self._path = datadir.keys_file
@@ -213,20 +219,25 @@ class KeyStore:
     # --- writing ---------------------------------------------------------------------------
 
     def _write(self, data: dict[str, Any]) -> None:
+        """Write ``data`` (called under the file lock) and remember its exact signature."""
         write_json_atomic(self._path, data, mode=KEYS_FILE_MODE)
         self._data = data
-        self._signature = self._stat()
+        self._signature = self._stat()  # still under the lock: nobody else has written since
         self._readable_again()  # the read before this write succeeded
 
     def put_hash(self, client_id: str, hashed: str) -> None:
         """Store ``hashed`` for ``client_id``; other fields of its record are kept.
 
-        Raises ValueError for anything that is not a bcrypt hash (a plaintext key must never
-        reach the file) and CorruptFileError if the file on disk cannot be parsed.
+        The file is re-read under the lock and only this one record changes, so keys written
+        or removed meanwhile by another process stay as that process left them. Returns once
+        the file is on disk. Raises ValueError for anything that is not a bcrypt hash (a
+        plaintext key must never reach the file), CorruptFileError if the file on disk cannot
+        be parsed (it is left alone), and LockTimeout if another process holds the lock for
+        too long.
         """
         if not is_bcrypt_hash(hashed):
             raise ValueError("not a bcrypt hash")
-        with self._lock:
+        with self._lock, locked(self._path):
             self._adopt(*self._read())
             data = copy.deepcopy(self._data)
             old = data.get(client_id)
@@ -238,7 +249,7 @@ class KeyStore:
 
     def remove(self, client_id: str) -> bool:
         """Delete ``client_id``'s record; False if the file had none (nothing written then)."""
-        with self._lock:
+        with self._lock, locked(self._path):
             self._adopt(*self._read())
             if client_id not in self._data:
                 return False

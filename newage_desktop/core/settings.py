@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from newage_desktop.core.datadir import DataDir
-from newage_desktop.core.jsonfiles import CorruptFileError, read_json, write_json_atomic
+from newage_desktop.core.jsonfiles import CorruptFileError, locked, read_json, write_json_atomic
 
 __all__ = [
     "ATTR_TO_WIRE",
@@ -310,7 +310,11 @@ def _read_object(path: Path) -> dict[str, Any]:
 
 
 class SettingsStore:
-    """The server settings file plus its validated view, safe to use from several threads."""
+    """The server settings file plus its validated view, safe to use from several threads.
+
+    Writes hold the inter-process lock of ``settings/`` around their read-merge-write, so the
+    window, the server and the command line never undo each other's changes.
+    """
 
     def __init__(self, datadir: DataDir) -> None:
         self._path = datadir.server_settings_file
@@ -338,8 +342,12 @@ class SettingsStore:
             try:
                 raw = _read_object(self._path)
             except FileNotFoundError:
-                raw = copy.deepcopy(DEFAULTS)
-                write_json_atomic(self._path, raw)
+                with locked(self._path):  # created by someone else meanwhile? Keep theirs.
+                    try:
+                        raw = _read_object(self._path)
+                    except FileNotFoundError:
+                        raw = copy.deepcopy(DEFAULTS)
+                        write_json_atomic(self._path, raw)
             self._raw = raw
             self._settings, warnings = parse_settings(raw)
             return warnings
@@ -353,7 +361,7 @@ class SettingsStore:
         load. A missing file starts from the defaults; a corrupt one raises CorruptFileError
         and is not overwritten.
         """
-        with self._lock:
+        with self._lock, locked(self._path):
             try:
                 raw = _read_object(self._path)
             except FileNotFoundError:

@@ -4,7 +4,10 @@ Trust is decided by files the operator can write by hand, so the store re-reads 
 folder on demand instead of watching it: the admission code calls :meth:`TrustStore.reload`
 when an unknown clientId knocks, and every write made here reloads too. Files belong to the
 operator; only ``clientId``, ``isTrust`` and (when given) ``clientType``/``desc`` are ever
-changed, every other field is preserved.
+changed, every other field is preserved. A write holds the folder's inter-process lock
+(:func:`~newage_desktop.core.jsonfiles.locked`, shared with the command line and with the
+server settings) while it re-reads the file, merges its change and writes it atomically, so a
+trust and an untrust from two processes both take effect, in the order they got the lock.
 
 Admin capability (§4.8) is decided here too. Decision where the protocol is silent: a trust
 file grants admin capability only if it says both ``"clientType": "monitor"`` and
@@ -29,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from newage_desktop.core.datadir import DataDir
-from newage_desktop.core.jsonfiles import CorruptFileError, read_json, write_json_atomic
+from newage_desktop.core.jsonfiles import CorruptFileError, locked, read_json, write_json_atomic
 
 __all__ = ["MONITOR_CLIENT_ID", "TrustRecord", "TrustStore", "trust_file_name"]
 
@@ -195,7 +198,7 @@ class TrustStore:
         non-object file of that name raises CorruptFileError and is not overwritten.
         """
         path = self._folder / trust_file_name(client_id)
-        with self._write_lock:
+        with self._write_lock, locked(path):
             try:
                 data = read_json(path)
             except FileNotFoundError:
@@ -217,7 +220,7 @@ class TrustStore:
         Files that cannot be read trust nobody already and are left alone. Files already at
         ``false`` are not rewritten.
         """
-        with self._write_lock:
+        with self._write_lock, locked(self._folder / trust_file_name(client_id)):
             for path, _, data, problem in self._scan():
                 if (
                     problem is None

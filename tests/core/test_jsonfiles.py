@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import textwrap
 import threading
 from pathlib import Path
 
 import pytest
 
-from newage_desktop.core.jsonfiles import CorruptFileError, read_json, write_json_atomic
+from newage_desktop.core.filelock import LOCK_FILE_NAME, LockTimeout, folder_lock
+from newage_desktop.core.jsonfiles import (
+    CorruptFileError,
+    clean_temp_files,
+    is_temp_file_name,
+    read_json,
+    write_json_atomic,
+)
+
+
+def names(folder: Path) -> list[str]:
+    """The folder's files, without the (permanent, empty) lock file of its writers."""
+    return sorted(p.name for p in folder.iterdir() if p.name != LOCK_FILE_NAME)
 
 
 def write_text(path: Path, text: str) -> Path:
@@ -112,7 +127,7 @@ def test_write_leaves_no_temporary_files(tmp_path: Path) -> None:
     path = tmp_path / "out.json"
     write_json_atomic(path, {"a": 1})
     write_json_atomic(path, {"a": 2})
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+    assert names(tmp_path) == ["out.json"]
     assert read_json(path) == {"a": 2}
 
 
@@ -125,7 +140,7 @@ def test_failed_serialisation_keeps_old_content(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         write_json_atomic(path, {"a": float("nan")})
     assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+    assert names(tmp_path) == ["out.json"]
 
 
 def test_failed_rename_removes_temporary_file(
@@ -140,7 +155,7 @@ def test_failed_rename_removes_temporary_file(
     monkeypatch.setattr(os, "replace", refuse)
     with pytest.raises(OSError, match="disk on fire"):
         write_json_atomic(path, {"a": 2})
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+    assert names(tmp_path) == ["out.json"]
     assert read_json(path) == {"a": 1}
 
 
@@ -175,4 +190,73 @@ def test_concurrent_writes_to_one_path_all_complete(tmp_path: Path) -> None:
         t.join()
     assert errors == []
     assert json.loads(path.read_text("utf-8"))["i"] == 19
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["race.json"]
+    assert names(tmp_path) == ["race.json"]
+
+
+# --- one writer across processes (issue 8) ---------------------------------------------------
+
+_HOLD = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from newage_desktop.core.filelock import folder_lock
+
+    with folder_lock(Path(sys.argv[1])):
+        print("held", flush=True)
+        sys.stdin.readline()
+    """
+)
+
+
+def test_the_folder_lock_excludes_another_process(tmp_path: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(tmp_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        with pytest.raises(LockTimeout), folder_lock(tmp_path, timeout=0.2):
+            pass  # pragma: no cover - the lock is taken by the other process
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.write("\n")
+        holder.stdin.close()
+        holder.wait(30)
+    with folder_lock(tmp_path, timeout=5):  # free again once the holder is gone
+        write_json_atomic(tmp_path / "a.json", {"a": 1})  # re-entrant: does not wait for itself
+    assert read_json(tmp_path / "a.json") == {"a": 1}
+
+
+def test_a_writer_killed_while_holding_the_lock_blocks_nobody(tmp_path: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(tmp_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    holder.kill()
+    holder.wait(30)
+    with folder_lock(tmp_path, timeout=5):
+        pass
+
+
+def test_temp_file_pattern_is_exactly_ours(tmp_path: Path) -> None:
+    assert is_temp_file_name(".clients.json.0123456789ab.tmp")
+    assert not is_temp_file_name("clients.json.0123456789ab.tmp")
+    assert not is_temp_file_name(".clients.json.0123456789AB.tmp")
+    assert not is_temp_file_name(".clients.txt.0123456789ab.tmp")
+    assert not is_temp_file_name(".clients.json.0123456789ab.tmp~")
+    (tmp_path / ".a.json.0123456789ab.tmp").write_text("{")
+    (tmp_path / ".a.json.0123456789ab.tmp.keep").write_text("{")
+    (tmp_path / "folder.json.0123456789ab.tmp").mkdir()
+    (tmp_path / ".dir.json.0123456789ab.tmp").mkdir()  # a folder of that name is not ours
+    assert clean_temp_files(tmp_path) == [tmp_path / ".a.json.0123456789ab.tmp"]
+    assert names(tmp_path) == [
+        ".a.json.0123456789ab.tmp.keep",
+        ".dir.json.0123456789ab.tmp",
+        "folder.json.0123456789ab.tmp",
+    ]
+    assert clean_temp_files(tmp_path / "missing") == []

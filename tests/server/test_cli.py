@@ -112,3 +112,22 @@ def test_corrupt_settings_stop_start_up_and_are_left_alone(tmp_path: Path) -> No
     assert proc.returncode == 2
     assert "server_settings.json" in err and "line 3" in err
     assert settings.read_bytes() == before
+
+
+def test_an_admin_command_cleans_temp_files_of_a_killed_writer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "d"
+    (data / "keys").mkdir(parents=True)
+    (data / "settings").mkdir()
+    stale = [
+        data / "keys/.clients.json.0123456789ab.tmp",
+        data / "settings/.x.json.ba9876543210.tmp",
+    ]
+    other = data / "settings/.x.json.tmp"
+    for path in [*stale, other]:
+        path.write_text("{")
+    code, _, _ = run_cli(capsys, "keys", "generate", "bot", "--data-dir", str(data))
+    assert code == 0
+    assert [p for p in stale if p.exists()] == [] and other.exists()
+    assert "bot" in json.loads((data / "keys/clients.json").read_text())
