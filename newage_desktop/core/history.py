@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from collections.abc import Callable, Mapping
@@ -137,12 +138,31 @@ class History:
         self.flush()
         return self._store.messages(room, limit=limit)
 
-    def context(self, room: str, limit: int) -> list[dict[str, Any]]:
-        """The last `limit` messages, oldest first; 0 = the whole history."""
-        return self.messages(room, limit or None)
+    def context(self, room: str, limit: int, max_bytes: int | None = None) -> list[dict[str, Any]]:
+        """The last `limit` messages, oldest first; 0 = the whole history.
+
+        With `max_bytes`, only the newest messages that fit together (as UTF-8 JSON) are kept,
+        stopping at the first that does not, so one huge answer does not ride along with every
+        later request (issue 8); the newest message (the request itself) is always kept.
+        """
+        messages = self.messages(room, limit or None)
+        if max_bytes is None or not messages:
+            return messages
+        kept = 1
+        total = _json_size(messages[-1])
+        for message in reversed(messages[:-1]):
+            total += _json_size(message) + 1  # the comma between items
+            if total > max_bytes:
+                break
+            kept += 1
+        return messages[-kept:]
 
     def pages(self, room: str, page_size: int) -> list[list[dict[str, Any]]]:
         messages = self.messages(room)
         if not messages:
             return [[]]
         return [messages[i : i + page_size] for i in range(0, len(messages), page_size)]
+
+
+def _json_size(message: dict[str, Any]) -> int:
+    return len(json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))

@@ -234,7 +234,11 @@ class LlmRelay:
         request, message, request_type = plan.request, plan.message, plan.request_type
         if self.requests.get(request.request_id) is not request:
             return  # cancelled (or its room deleted) before its ack was out
-        context = self.history.context(request.room, self.core.settings.forward_context_limit)
+        settings = self.core.settings
+        # Bounded in bytes too: the same bound the server sets on what it accepts (§2.1).
+        context = self.history.context(
+            request.room, settings.forward_context_limit, settings.max_payload_bytes
+        )
         for target in request.targets:
             sid = self.core.registry.latest_llm_socket(target)
             if sid is None:
