@@ -139,7 +139,14 @@ class LineFormatter(logging.Formatter):
         return line
 
 
+# A message longer than this is cut: client-supplied names in a message (a stream id, a room
+# name) could otherwise write a megabyte per line into every log file.
+MAX_MESSAGE_CHARS = 4096
+
+
 def _one_line(text: str) -> str:
+    if len(text) > MAX_MESSAGE_CHARS:
+        text = f"{text[:MAX_MESSAGE_CHARS]}… ({len(text) - MAX_MESSAGE_CHARS} more characters)"
     return text.replace("\r", "\\r").replace("\n", "\\n")
 
 

@@ -132,6 +132,16 @@ def test_multi_line_messages_and_tracebacks_stay_on_one_line(
     assert "RuntimeError: boom" in json.loads(meta)["stack"]
 
 
+def test_a_huge_message_is_cut_to_a_readable_line(control: LogControl, logs_dir: Path) -> None:
+    # The fuzz suite found 1 MiB stream ids written whole into every log file ("matches no
+    # request; ignored"): a client could fill the disk one log line at a time.
+    message = f"Stream {'x' * 1_000_000} of bot matches no request; ignored"
+    log.info(message)
+    (line,) = lines(logs_dir, "combined.log")
+    assert len(line) < 5000
+    assert line.endswith(f"x… ({len(message) - 4096} more characters)")
+
+
 def test_console_writes_to_stderr(logs_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ctl = setup_logging(logs_dir, console=True, debug=True)
     try:

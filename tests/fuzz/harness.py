@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -259,6 +260,9 @@ async def still_serves(env: FuzzServer) -> None:
         assert (await response.json())["status"] == "ok"
 
 
+LOG_LEVEL_ERROR = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \[error\] ")
+
+
 def log_failures(env: FuzzServer) -> list[str]:
     """ERROR records and tracebacks seen in-process and in the data directory's log files."""
     found = env.records.describe()
@@ -267,7 +271,8 @@ def log_failures(env: FuzzServer) -> list[str]:
         if not path.exists():
             continue
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            if "[error]" in line or "Traceback" in line:
+            # the level field, not a client's text quoted in a message ("[error] forged")
+            if LOG_LEVEL_ERROR.match(line) or "Traceback" in line:
                 found.append(f"{name}: {line[:300]}")
     return found
 
