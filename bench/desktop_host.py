@@ -27,7 +27,7 @@ import qasync
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.gui.controller import AppController
 from newage_desktop.gui.docks.chat import ChatDock
 from newage_desktop.gui.preferences import Preferences

@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from newage_desktop.client import NewAgeClient  # noqa: E402
-from newage_desktop.core.datadir import DataDir  # noqa: E402
+from newage_desktop.core.store.datadir import DataDir  # noqa: E402
 
 ROOM = "soak-room"
 EXTENSION = "soak-ext"
@@ -50,7 +50,7 @@ TOLERANCE = 0.10
 # --- the server process ------------------------------------------------------------------------
 async def serve(data_dir: Path) -> None:
     """Run the server; print `PORT <n>`, answer `tasks` with `TASKS <n>`, stop on `quit`/EOF."""
-    from newage_desktop.core.logs import setup_logging
+    from newage_desktop.core.store.logs import setup_logging
     from newage_desktop.transport.server import RelayServer
 
     datadir = DataDir(data_dir)

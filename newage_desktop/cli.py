@@ -21,10 +21,10 @@ from collections.abc import Mapping, Sequence
 
 from newage_desktop import __version__
 from newage_desktop.core.app import Core
-from newage_desktop.core.datadir import DataDir, resolve_data_dir
-from newage_desktop.core.filelock import LockTimeout
-from newage_desktop.core.jsonfiles import CorruptFileError
-from newage_desktop.core.roomstore import CorruptDatabaseError
+from newage_desktop.core.rooms.store import CorruptDatabaseError
+from newage_desktop.core.store.datadir import DataDir, resolve_data_dir
+from newage_desktop.core.store.filelock import LockTimeout
+from newage_desktop.core.store.jsonfiles import CorruptFileError
 from newage_desktop.protocol.validation import is_valid_client_id
 from newage_desktop.sillytavern import installer
 

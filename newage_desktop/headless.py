@@ -7,8 +7,8 @@ import logging
 import sys
 
 from newage_desktop.cli import install_stop_signals
-from newage_desktop.core.datadir import DataDir
-from newage_desktop.core.logs import LOGGER_NAME, LogControl, setup_logging
+from newage_desktop.core.store.datadir import DataDir
+from newage_desktop.core.store.logs import LOGGER_NAME, LogControl, setup_logging
 from newage_desktop.eventloop import new_event_loop
 from newage_desktop.transport.server import RelayServer, StartupError
 

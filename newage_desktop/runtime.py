@@ -17,8 +17,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from newage_desktop.core import events as ev
-from newage_desktop.core.datadir import DataDir
-from newage_desktop.core.logs import LOGGER_NAME, upstream_level
+from newage_desktop.core.store.datadir import DataDir
+from newage_desktop.core.store.logs import LOGGER_NAME, upstream_level
 from newage_desktop.eventloop import new_event_loop
 from newage_desktop.transport.server import RelayServer
 

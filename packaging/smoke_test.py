@@ -20,7 +20,16 @@ def main(executable: str) -> int:
         port = s.getsockname()[1]
     with tempfile.TemporaryDirectory() as data:
         proc = subprocess.Popen(
-            [executable, "--headless", "--data-dir", data, "--host", "127.0.0.1", "--port", str(port)]
+            [
+                executable,
+                "--headless",
+                "--data-dir",
+                data,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ]
         )
         try:
             deadline = time.monotonic() + 30

@@ -41,8 +41,8 @@ from typing import Any
 import bcrypt
 import socketio
 
-from newage_desktop.core.datadir import DataDir
-from newage_desktop.core.jsonfiles import is_temp_file_name, read_json
+from newage_desktop.core.store.datadir import DataDir
+from newage_desktop.core.store.jsonfiles import is_temp_file_name, read_json
 
 ADMIN = "crash-admin"
 _LISTENING = re.compile(r"listening on http://[^\s:]+:(\d+)")

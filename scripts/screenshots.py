@@ -35,7 +35,7 @@ from PySide6.QtGui import QPainter  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget  # noqa: E402
 
 from newage_desktop.client import NewAgeClient  # noqa: E402
-from newage_desktop.core.datadir import DataDir  # noqa: E402
+from newage_desktop.core.store.datadir import DataDir  # noqa: E402
 from newage_desktop.gui import prompts  # noqa: E402
 from newage_desktop.gui.controller import AppController  # noqa: E402
 from newage_desktop.gui.preferences import Preferences  # noqa: E402

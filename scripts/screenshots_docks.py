@@ -32,8 +32,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from newage_desktop.client import NewAgeClient  # noqa: E402
 from newage_desktop.core.app import Core  # noqa: E402
-from newage_desktop.core.datadir import DataDir  # noqa: E402
-from newage_desktop.core.logs import LOGGER_NAME  # noqa: E402
+from newage_desktop.core.store.datadir import DataDir  # noqa: E402
+from newage_desktop.core.store.logs import LOGGER_NAME  # noqa: E402
 from newage_desktop.gui.bridge import CoreBridge  # noqa: E402
 from newage_desktop.gui.docks.base import DockBase, call_async  # noqa: E402
 from newage_desktop.gui.docks.chat import ChatDock  # noqa: E402

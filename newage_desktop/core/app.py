@@ -17,21 +17,21 @@ from typing import Any
 
 from newage_desktop import __version__
 from newage_desktop.core import events as ev
+from newage_desktop.core.auth.keys import KeyStore, hash_key, new_key
+from newage_desktop.core.auth.pairing import PairingBook, PendingRequest
+from newage_desktop.core.auth.throttle import FailureThrottle, RefusalLog
+from newage_desktop.core.auth.trust import TrustStore
 from newage_desktop.core.clock import iso_utc
-from newage_desktop.core.context import ContextPusher
-from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.files.staticfiles import StaticMounts
 from newage_desktop.core.gateway import Gateway, NullGateway
-from newage_desktop.core.history import History
-from newage_desktop.core.keys import KeyStore, hash_key, new_key
-from newage_desktop.core.pairing import PairingBook, PendingRequest
+from newage_desktop.core.llm.context import ContextPusher
+from newage_desktop.core.llm.history import History
+from newage_desktop.core.llm.relay import LlmRelay
 from newage_desktop.core.registry import Registry, SocketInfo
-from newage_desktop.core.relay import LlmRelay
-from newage_desktop.core.rooms import Notice, RoomResult, RoomService
-from newage_desktop.core.roomstore import RoomStore
-from newage_desktop.core.settings import Settings, SettingsStore
-from newage_desktop.core.staticfiles import StaticMounts
-from newage_desktop.core.throttle import FailureThrottle, RefusalLog
-from newage_desktop.core.trust import TrustStore
+from newage_desktop.core.rooms.service import Notice, RoomResult, RoomService
+from newage_desktop.core.rooms.store import RoomStore
+from newage_desktop.core.store.datadir import DataDir
+from newage_desktop.core.store.settings import Settings, SettingsStore
 from newage_desktop.protocol import errors as err
 from newage_desktop.protocol import events as names
 

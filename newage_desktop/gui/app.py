@@ -12,7 +12,7 @@ import qasync  # no type information shipped
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication
 
-from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.gui.preferences import APPLICATION, ORGANIZATION, Preferences
 from newage_desktop.gui.resources import app_icon, effective_language, install_translators
 from newage_desktop.gui.single_instance import SingleInstance, instance_key

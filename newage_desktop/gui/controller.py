@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QSystemTrayIcon
 
 from newage_desktop import __version__
 from newage_desktop.core.app import Core
-from newage_desktop.core.jsonfiles import CorruptFileError
-from newage_desktop.core.roomstore import CorruptDatabaseError
+from newage_desktop.core.rooms.store import CorruptDatabaseError
+from newage_desktop.core.store.jsonfiles import CorruptFileError
 from newage_desktop.gui import prompts
 from newage_desktop.gui.actions import AppActions
 from newage_desktop.gui.bridge import CoreBridge

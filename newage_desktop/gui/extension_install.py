@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from newage_desktop.core.datadir import DataDir
-from newage_desktop.core.jsonfiles import read_json
-from newage_desktop.core.settings import parse_settings
+from newage_desktop.core.store.datadir import DataDir
+from newage_desktop.core.store.jsonfiles import read_json
+from newage_desktop.core.store.settings import parse_settings
 from newage_desktop.gui import prompts
 from newage_desktop.gui.preferences import Preferences
 from newage_desktop.sillytavern import installer

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import QCoreApplication
 
-from newage_desktop.core.datadir import DataDir
-from newage_desktop.core.origins import LOCAL
-from newage_desktop.core.settings import SettingsStore
+from newage_desktop.core.auth.origins import LOCAL
+from newage_desktop.core.store.datadir import DataDir
+from newage_desktop.core.store.settings import SettingsStore
 from newage_desktop.gui.bridge import CoreBridge
 
 # Read at start-up only (PROTOCOL.md §11 "R"): a change needs a server restart.

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from newage_desktop.core.settings import check_setting
+from newage_desktop.core.store.settings import check_setting
 from newage_desktop.gui.bridge import CoreBridge
 from newage_desktop.gui.origins_editor import OriginsEditor
 from newage_desktop.gui.preferences import (

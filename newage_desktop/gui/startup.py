@@ -12,8 +12,8 @@ import logging
 import time
 from pathlib import Path
 
-from newage_desktop.core.datadir import DataDir
-from newage_desktop.core.logs import LOGGER_NAME, LogControl, setup_logging
+from newage_desktop.core.store.datadir import DataDir
+from newage_desktop.core.store.logs import LOGGER_NAME, LogControl, setup_logging
 
 log = logging.getLogger(LOGGER_NAME)
 

@@ -9,8 +9,8 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from newage_desktop.core.app import Core
-from newage_desktop.core.origins import origin_allowed
-from newage_desktop.core.staticfiles import AddSlash, MountError, StaticFile
+from newage_desktop.core.auth.origins import origin_allowed
+from newage_desktop.core.files.staticfiles import AddSlash, MountError, StaticFile
 
 log = logging.getLogger("newage")
 

@@ -16,8 +16,8 @@ from aiohttp import web
 
 from newage_desktop.core import events as ev
 from newage_desktop.core.app import Core
-from newage_desktop.core.datadir import DataDir
-from newage_desktop.core.origins import origin_allowed
+from newage_desktop.core.auth.origins import origin_allowed
+from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.protocol import events as names
 from newage_desktop.transport import http
 from newage_desktop.transport.dispatch import Namespace

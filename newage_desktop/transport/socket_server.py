@@ -20,7 +20,8 @@ from typing import Any
 import socketio
 from socketio import packet
 
-from newage_desktop.core.admission import (
+from newage_desktop.core.app import Core
+from newage_desktop.core.auth.admission import (
     Admission,
     Handshake,
     Refused,
@@ -28,7 +29,6 @@ from newage_desktop.core.admission import (
     after_connect,
     log_refusal,
 )
-from newage_desktop.core.app import Core
 from newage_desktop.protocol import errors as err
 from newage_desktop.protocol import events as names
 from newage_desktop.protocol.validation import (

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from newage_desktop.core.app import Core
-from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.store.datadir import DataDir
 
 
 class RecordingGateway:

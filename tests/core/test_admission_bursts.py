@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from newage_desktop.core import admission as admission_module
-from newage_desktop.core.admission import Accepted, Handshake, Refused, admit
 from newage_desktop.core.app import Core
-from newage_desktop.core.datadir import DataDir
-from newage_desktop.core.keys import check_key
+from newage_desktop.core.auth import admission as admission_module
+from newage_desktop.core.auth.admission import Accepted, Handshake, Refused, admit
+from newage_desktop.core.auth.keys import check_key
+from newage_desktop.core.store.datadir import DataDir
 from tests.core.conftest import RecordingGateway
 
 LOCKED = Refused("Too many failed attempts. Try again later.")

@@ -6,7 +6,8 @@ import asyncio
 from typing import Any
 
 from newage_desktop.core import events as ev
-from newage_desktop.core.admission import (
+from newage_desktop.core.app import Core
+from newage_desktop.core.auth.admission import (
     Accepted,
     Handshake,
     Pending,
@@ -14,7 +15,6 @@ from newage_desktop.core.admission import (
     admit,
     after_connect,
 )
-from newage_desktop.core.app import Core
 from tests.core.conftest import RecordingGateway
 
 

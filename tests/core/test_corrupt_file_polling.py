@@ -17,9 +17,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from newage_desktop.core.datadir import DataDir
-from newage_desktop.core.jsonfiles import CorruptFileError
-from newage_desktop.core.keys import KeyStore
+from newage_desktop.core.auth.keys import KeyStore
+from newage_desktop.core.store.datadir import DataDir
+from newage_desktop.core.store.jsonfiles import CorruptFileError
 from newage_desktop.transport import server as server_module
 from newage_desktop.transport.server import RelayServer
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newage_desktop.core.datadir import APP_NAME, DataDir, default_data_dir, resolve_data_dir
+from newage_desktop.core.store.datadir import APP_NAME, DataDir, default_data_dir, resolve_data_dir
 
 
 def test_default_is_the_per_user_app_data_folder() -> None:

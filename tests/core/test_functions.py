@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from newage_desktop.core.app import Core
-from newage_desktop.core.datadir import DataDir
-from newage_desktop.core.functions import Caller, FunctionCallError, ServerFunctions
+from newage_desktop.core.files.functions import Caller, FunctionCallError, ServerFunctions
+from newage_desktop.core.store.datadir import DataDir
 
 ADMIN = Caller("boss", is_admin=True)
 BOB = Caller("bob", is_admin=False)

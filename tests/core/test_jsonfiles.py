@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from newage_desktop.core.filelock import LOCK_FILE_NAME, LockTimeout, folder_lock
-from newage_desktop.core.jsonfiles import (
+from newage_desktop.core.store.filelock import LOCK_FILE_NAME, LockTimeout, folder_lock
+from newage_desktop.core.store.jsonfiles import (
     CorruptFileError,
     clean_temp_files,
     is_temp_file_name,
@@ -199,7 +199,7 @@ _HOLD = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from newage_desktop.core.filelock import folder_lock
+    from newage_desktop.core.store.filelock import folder_lock
 
     with folder_lock(Path(sys.argv[1])):
         print("held", flush=True)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from newage_desktop.core.datadir import DataDir
-from newage_desktop.core.jsonfiles import CorruptFileError
-from newage_desktop.core.keys import KeyStore, check_key, hash_key, new_key
+from newage_desktop.core.auth.keys import KeyStore, check_key, hash_key, new_key
+from newage_desktop.core.store.datadir import DataDir
+from newage_desktop.core.store.jsonfiles import CorruptFileError
 
 # A published bcrypt test vector (cost 5, so checking it is cheap): password "U*U".
 VECTOR_PASSWORD = "U*U"

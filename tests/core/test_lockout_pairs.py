@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from newage_desktop.core.admission import (
+from newage_desktop.core.app import Core
+from newage_desktop.core.auth.admission import (
     Accepted,
     Handshake,
     Pending,
@@ -12,8 +13,7 @@ from newage_desktop.core.admission import (
     admit,
     after_connect,
 )
-from newage_desktop.core.app import Core
-from newage_desktop.core.throttle import FailureThrottle
+from newage_desktop.core.auth.throttle import FailureThrottle
 
 LOCKED = Refused("Too many failed attempts. Try again later.")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from newage_desktop.core.logs import LOGGER_NAME, LogControl, SecretFilter, setup_logging
+from newage_desktop.core.store.logs import LOGGER_NAME, LogControl, SecretFilter, setup_logging
 
 LINE = re.compile(
     r"(?P<stamp>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) \[(?P<level>[a-z]+)\] \[llm-server\]: "

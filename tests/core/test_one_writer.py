@@ -22,13 +22,13 @@ from typing import Any
 
 import pytest
 
-import newage_desktop.core.keys as keys_module
-import newage_desktop.core.settings as settings_module
-import newage_desktop.core.trust as trust_module
-from newage_desktop.core.datadir import DataDir
-from newage_desktop.core.keys import KeyStore
-from newage_desktop.core.settings import SettingsStore
-from newage_desktop.core.trust import TrustStore
+import newage_desktop.core.auth.keys as keys_module
+import newage_desktop.core.auth.trust as trust_module
+import newage_desktop.core.store.settings as settings_module
+from newage_desktop.core.auth.keys import KeyStore
+from newage_desktop.core.auth.trust import TrustStore
+from newage_desktop.core.store.datadir import DataDir
+from newage_desktop.core.store.settings import SettingsStore
 
 HASH_A = "$2b$10$" + "a" * 53
 HASH_B = "$2b$10$" + "b" * 53
@@ -179,8 +179,8 @@ _HAMMER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from newage_desktop.core.datadir import DataDir
-    from newage_desktop.core.keys import KeyStore
+    from newage_desktop.core.store.datadir import DataDir
+    from newage_desktop.core.auth.keys import KeyStore
 
     root, tag, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     store = KeyStore(DataDir(Path(root)))

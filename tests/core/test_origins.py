@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newage_desktop.core.origins import is_local_origin, origin_allowed
+from newage_desktop.core.auth.origins import is_local_origin, origin_allowed
 
 
 @pytest.mark.parametrize(

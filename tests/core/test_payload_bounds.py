@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from newage_desktop.core.app import Core
-from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.protocol import llm
 from newage_desktop.protocol.validation import MAX_DEPTH_CAP, NOT_JSON, is_bounded
 from newage_desktop.transport import fastjson

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from newage_desktop.core.admission import Accepted, Handshake, admit, after_connect
 from newage_desktop.core.app import Core
+from newage_desktop.core.auth.admission import Accepted, Handshake, admit, after_connect
 from newage_desktop.core.registry import SocketInfo
 from tests.core.conftest import RecordingGateway
 

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from newage_desktop.core import keys
-from newage_desktop.core.admission import Accepted, Handshake, admit, after_connect
 from newage_desktop.core.app import Core
-from newage_desktop.core.desktop import desktop_cancel, desktop_request
+from newage_desktop.core.auth import keys
+from newage_desktop.core.auth.admission import Accepted, Handshake, admit, after_connect
+from newage_desktop.core.llm.desktop import desktop_cancel, desktop_request
+from newage_desktop.core.llm.tracking import TrackedRequest
 from newage_desktop.core.registry import SocketInfo
-from newage_desktop.core.tracking import TrackedRequest
 from tests.core.conftest import RecordingGateway
 from tests.core.test_relay import Receiver, request
 

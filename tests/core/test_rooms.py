@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from newage_desktop.core.rooms import (
+from newage_desktop.core.rooms.service import (
     Notice,
     RoomResult,
     RoomService,
@@ -17,7 +17,7 @@ from newage_desktop.core.rooms import (
     pick_alias,
     target_identity,
 )
-from newage_desktop.core.roomstore import Member, Room, RoomStore
+from newage_desktop.core.rooms.store import Member, Room, RoomStore
 
 T0 = "2025-03-27T10:15:00.123Z"
 

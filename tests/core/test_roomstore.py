@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from newage_desktop.core.roomstore import CorruptDatabaseError, Member, Room, RoomStore
+from newage_desktop.core.rooms.store import CorruptDatabaseError, Member, Room, RoomStore
 
 T0 = "2025-03-27T10:15:00.123Z"
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from newage_desktop.core.datadir import DataDir
-from newage_desktop.core.jsonfiles import CorruptFileError
-from newage_desktop.core.settings import (
+from newage_desktop.core.store.datadir import DataDir
+from newage_desktop.core.store.jsonfiles import CorruptFileError
+from newage_desktop.core.store.settings import (
     ATTR_TO_WIRE,
     DEFAULTS,
     WIRE_TO_ATTR,

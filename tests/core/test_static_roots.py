@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from newage_desktop.core.staticfiles import MountError, StaticFile, StaticMounts
+from newage_desktop.core.files.staticfiles import MountError, StaticFile, StaticMounts
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="symlinks need privileges on Windows")
 

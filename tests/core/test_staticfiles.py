@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newage_desktop.core.staticfiles import AddSlash, MountError, StaticFile, StaticMounts
+from newage_desktop.core.files.staticfiles import AddSlash, MountError, StaticFile, StaticMounts
 
 needs_symlinks = pytest.mark.skipif(os.name == "nt", reason="symlinks need privileges on Windows")
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from newage_desktop.core.datadir import DataDir
-from newage_desktop.core.trust import TrustStore
+from newage_desktop.core.auth.trust import TrustStore
+from newage_desktop.core.store.datadir import DataDir
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ import aiohttp
 from hypothesis import HealthCheck, settings
 
 from newage_desktop.client import NewAgeClient
-from newage_desktop.core.datadir import DataDir
-from newage_desktop.core.logs import LOG_FILES, LogControl, setup_logging
+from newage_desktop.core.store.datadir import DataDir
+from newage_desktop.core.store.logs import LOG_FILES, LogControl, setup_logging
 from newage_desktop.protocol import errors as err
 from newage_desktop.transport.server import RelayServer
 from tests.fuzz.catalogue import STREAM_CONTROL

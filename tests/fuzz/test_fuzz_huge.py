@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newage_desktop.core.settings import Settings
+from newage_desktop.core.store.settings import Settings
 from tests.fuzz import harness
 from tests.fuzz.harness import FUZZ_SETTINGS, examples
 from tests.fuzz.strategies import ODD_TEXT

@@ -27,7 +27,7 @@ import qasync
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.gui.bridge import CoreBridge
 from newage_desktop.runtime import ServerRuntime
 

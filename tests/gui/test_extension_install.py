@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
-from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.gui import prompts
 from newage_desktop.gui.controller import AppController
 from newage_desktop.gui.extension_install import (

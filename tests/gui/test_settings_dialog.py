@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
-from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.gui import prompts
 from newage_desktop.gui.controller import AppController
 from newage_desktop.gui.preferences import NOTIFY_AUTH_FAILURES, NOTIFY_PAIRING, Preferences

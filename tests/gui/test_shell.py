@@ -16,7 +16,7 @@ from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from newage_desktop.client import NewAgeClient
-from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.gui import prompts
 from newage_desktop.gui.controller import AppController
 from newage_desktop.gui.status_bar import format_uptime

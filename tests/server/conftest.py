@@ -14,7 +14,7 @@ import bcrypt
 import pytest
 import socketio
 
-from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.transport.server import RelayServer
 
 

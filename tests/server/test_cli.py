@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from newage_desktop.cli import main
-from newage_desktop.core.keys import check_key
+from newage_desktop.core.auth.keys import check_key
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from newage_desktop import __version__
-from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.transport.server import RelayServer
 from tests.server.conftest import Client, provision, write_settings
 

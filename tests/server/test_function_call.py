@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.transport.server import RelayServer
 from tests.server.conftest import Client, provision
 

@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.transport.server import RelayServer
 from tests.server.conftest import Client, provision, refusal, write_settings
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from newage_desktop.client import NewAgeClient, NewAgeError
-from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.transport.server import RelayServer
 from tests.server.conftest import Client, provision
 from tests.server.emulated import EmulatedExtension

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from newage_desktop.client import NewAgeClient, NewAgeError
-from newage_desktop.core.datadir import DataDir
-from newage_desktop.core.roomstore import RoomStore
+from newage_desktop.core.rooms.store import RoomStore
+from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.transport.server import RelayServer
 from tests.server.conftest import Client, provision, write_settings
 from tests.server.emulated import EmulatedExtension

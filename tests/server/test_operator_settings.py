@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.transport.server import RelayServer
 from tests.server.conftest import Client, provision
 

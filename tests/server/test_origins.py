@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 import socketio
 
-from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.transport.server import RelayServer
 from tests.server.conftest import write_settings
 

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from newage_desktop.client import NewAgeClient
-from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.transport.server import RelayServer
 from tests.server.conftest import provision, write_settings
 from tests.server.emulated import EmulatedExtension

@@ -7,7 +7,7 @@ import re
 import sys
 from pathlib import Path
 
-from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.transport.server import RelayServer
 from tests.server.conftest import provision
 from tests.server.emulated import EmulatedExtension

@@ -7,7 +7,7 @@ from typing import Any
 
 import socketio
 
-from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.transport.server import RelayServer
 from tests.server.conftest import Client, provision
 

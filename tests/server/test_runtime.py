@@ -6,7 +6,7 @@ import asyncio
 
 from newage_desktop.client import NewAgeClient
 from newage_desktop.core import events as ev
-from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.runtime import ServerRuntime
 from tests.server.conftest import provision
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from newage_desktop.core.datadir import DataDir
+from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.transport.server import RelayServer
 
 

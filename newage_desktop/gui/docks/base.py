@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QDockWidget, QMessageBox, QToolBar, QVBoxLayout, Q
 
 from newage_desktop.core import events as ev
 from newage_desktop.core.app import Core
-from newage_desktop.core.rooms import RoomResult
+from newage_desktop.core.rooms.service import RoomResult
 from newage_desktop.gui.bridge import CoreBridge
 
 log = logging.getLogger("newage.gui")

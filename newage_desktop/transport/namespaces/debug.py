@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from newage_desktop.core.clock import local_datetime
-from newage_desktop.core.logs import LOG_FILES
+from newage_desktop.core.store.logs import LOG_FILES
 from newage_desktop.protocol import errors as err
 from newage_desktop.protocol import events as names
 from newage_desktop.transport.dispatch import Answer, Call, EventSpec, Namespace, error, ok

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from newage_desktop.core.app import Core
-from newage_desktop.core.functions import Caller, FunctionCallError, ServerFunctions
+from newage_desktop.core.files.functions import Caller, FunctionCallError, ServerFunctions
 from newage_desktop.protocol import errors as err
 from newage_desktop.protocol import events as names
 from newage_desktop.transport.dispatch import Answer, Call, EventSpec, Namespace

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from newage_desktop.core.sstream import STREAM, STREAM_END, STREAM_ERROR, STREAM_READ, STREAM_WRITE
+from newage_desktop.core.llm.sstream import (
+    STREAM,
+    STREAM_END,
+    STREAM_ERROR,
+    STREAM_READ,
+    STREAM_WRITE,
+)
 from newage_desktop.protocol import errors as err
 from newage_desktop.protocol import events as names
 from newage_desktop.protocol import llm as wire

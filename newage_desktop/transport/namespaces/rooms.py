@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newage_desktop.core.rooms import RoomResult, member_identity, target_identity
+from newage_desktop.core.rooms.service import RoomResult, member_identity, target_identity
 from newage_desktop.protocol import events as names
 from newage_desktop.transport.dispatch import Answer, Call, EventSpec, Namespace
 

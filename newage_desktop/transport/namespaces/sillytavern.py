@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newage_desktop.core.admission import names_admin
+from newage_desktop.core.auth.admission import names_admin
 from newage_desktop.protocol import errors as err
 from newage_desktop.protocol import events as names
 from newage_desktop.protocol.events import NS_LLM

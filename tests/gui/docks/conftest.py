@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from PySide6.QtCore import QAbstractItemModel
 
-from newage_desktop.core.logs import LOGGER_NAME
+from newage_desktop.core.store.logs import LOGGER_NAME
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from newage_desktop.core.app import Core
-from newage_desktop.core.desktop import DESKTOP_IDENTITY
+from newage_desktop.core.llm.desktop import DESKTOP_IDENTITY
 from newage_desktop.gui.bridge import CoreBridge
 from newage_desktop.gui.docks.base import call_async
 from newage_desktop.gui.docks.chat import ChatDock

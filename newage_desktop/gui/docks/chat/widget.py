@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSpli
 
 from newage_desktop.core import events as ev
 from newage_desktop.core.app import Core
-from newage_desktop.core.desktop import DESKTOP_IDENTITY, desktop_request
-from newage_desktop.core.rooms import SYSTEM_IDENTITY
+from newage_desktop.core.llm.desktop import DESKTOP_IDENTITY, desktop_request
+from newage_desktop.core.rooms.service import SYSTEM_IDENTITY
 from newage_desktop.gui.bridge import CoreBridge
 from newage_desktop.gui.docks.base import DockBase, Snapshot
 from newage_desktop.gui.docks.chat.model import (

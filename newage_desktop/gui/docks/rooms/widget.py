@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 
 from newage_desktop.core import events as ev
 from newage_desktop.core.app import Core
-from newage_desktop.core.rooms import RoomResult
-from newage_desktop.core.roomstore import ROLES
+from newage_desktop.core.rooms.service import RoomResult
+from newage_desktop.core.rooms.store import ROLES
 from newage_desktop.gui.bridge import CoreBridge
 from newage_desktop.gui.docks.base import DockBase, Snapshot, fill, room_operation
 from newage_desktop.gui.docks.rooms.model import (

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from newage_desktop.core.tracking import ExtensionStream, TrackedRequest
+from newage_desktop.core.llm.tracking import ExtensionStream, TrackedRequest
 from newage_desktop.protocol import errors as err
 from newage_desktop.protocol import events as names
 from newage_desktop.protocol import llm as wire
 
 if TYPE_CHECKING:
+    from newage_desktop.core.llm.relay import LlmRelay
     from newage_desktop.core.registry import SocketInfo
-    from newage_desktop.core.relay import LlmRelay
 
 Answer = dict[str, Any]
 

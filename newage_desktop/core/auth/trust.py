@@ -5,7 +5,7 @@ folder on demand instead of watching it: the admission code calls :meth:`TrustSt
 when an unknown clientId knocks, and every write made here reloads too. Files belong to the
 operator; only ``clientId``, ``isTrust`` and (when given) ``clientType``/``desc`` are ever
 changed, every other field is preserved. A write holds the folder's inter-process lock
-(:func:`~newage_desktop.core.jsonfiles.locked`, shared with the command line and with the
+(:func:`~newage_desktop.core.store.jsonfiles.locked`, shared with the command line and with the
 server settings) while it re-reads the file, merges its change and writes it atomically, so a
 trust and an untrust from two processes both take effect, in the order they got the lock.
 
@@ -31,8 +31,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newage_desktop.core.datadir import DataDir
-from newage_desktop.core.jsonfiles import CorruptFileError, locked, read_json, write_json_atomic
+from newage_desktop.core.store.datadir import DataDir
+from newage_desktop.core.store.jsonfiles import (
+    CorruptFileError,
+    locked,
+    read_json,
+    write_json_atomic,
+)
 
 __all__ = ["MONITOR_CLIENT_ID", "TrustRecord", "TrustStore", "trust_file_name"]
 

@@ -2,7 +2,7 @@
 
 Remote clients read and write JSON files of the data directory through these functions, so
 this module is a sandbox first: every path is resolved (``..`` and symbolic links) before any
-rule is applied (:mod:`newage_desktop.core.sandbox`), and the rules run in the order of §9.3:
+rule is applied (:mod:`newage_desktop.core.files.sandbox`), and the rules run in the order of §9.3:
 
 1. outside the data directory → ``Access denied: Path is outside the server directory.``
 2. ``keys/``, ``logs/``, the SQLite files, setting ``restrictedFiles`` →
@@ -34,16 +34,22 @@ from pathlib import Path
 from typing import Any, Final
 
 from newage_desktop.core.app import Core
-from newage_desktop.core.jsonfiles import (
+from newage_desktop.core.auth.trust import trust_file_name
+from newage_desktop.core.files.sandbox import (
+    FILE_RECORD_NAME,
+    DataPath,
+    is_within,
+    locate,
+    real_path,
+)
+from newage_desktop.core.files.staticfiles import BUILTIN_MOUNTS
+from newage_desktop.core.store.jsonfiles import (
     CorruptFileError,
     locked,
     read_json,
     write_json_atomic,
 )
-from newage_desktop.core.sandbox import FILE_RECORD_NAME, DataPath, is_within, locate, real_path
-from newage_desktop.core.settings import DEFAULTS
-from newage_desktop.core.staticfiles import BUILTIN_MOUNTS
-from newage_desktop.core.trust import trust_file_name
+from newage_desktop.core.store.settings import DEFAULTS
 from newage_desktop.protocol import errors as err
 
 __all__ = ["Caller", "FunctionCallError", "ServerFunctions"]

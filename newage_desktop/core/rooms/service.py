@@ -14,7 +14,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from newage_desktop.core.roomstore import ROLES, UNKNOWN_CLIENT_TYPE, Member, Role, Room, RoomStore
+from newage_desktop.core.rooms.store import (
+    ROLES,
+    UNKNOWN_CLIENT_TYPE,
+    Member,
+    Role,
+    Room,
+    RoomStore,
+)
 from newage_desktop.protocol import errors, events
 
 MAX_NAME_LENGTH: Final = 128  # room names and identities (§6.5, §11)

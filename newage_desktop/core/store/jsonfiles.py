@@ -9,7 +9,8 @@ Two promises live here so that every store keeps them the same way:
 * A write never leaves a half-written file: the text goes to a temporary file in the same
   folder, is flushed and fsynced, renamed over the target, and the folder is fsynced, so a
   write that returned survives a crash. Each write holds the folder's lock
-  (:func:`~newage_desktop.core.filelock.folder_lock`), which a read-merge-write takes around its
+  (:func:`~newage_desktop.core.store.filelock.folder_lock`), which a read-merge-write takes
+  around its
   read too (:func:`locked`), so writers in other threads and processes cannot interleave.
 * A writer killed between creating its temporary file and the rename leaves that file behind;
   :func:`clean_temp_files` removes such files (only names of exactly our pattern) at start-up.
@@ -27,7 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
 
-from newage_desktop.core.filelock import folder_lock
+from newage_desktop.core.store.filelock import folder_lock
 
 __all__ = [
     "CorruptFileError",

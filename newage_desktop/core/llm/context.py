@@ -11,7 +11,7 @@ from newage_desktop.protocol import llm as wire
 
 if TYPE_CHECKING:
     from newage_desktop.core.app import Core
-    from newage_desktop.core.relay import LlmRelay
+    from newage_desktop.core.llm.relay import LlmRelay
 
 
 class ContextPusher:

@@ -11,9 +11,9 @@ from typing import Any
 
 from newage_desktop.core import events as ev
 from newage_desktop.core.app import Core
+from newage_desktop.core.auth.keys import check_key
+from newage_desktop.core.auth.pairing import PendingRequest
 from newage_desktop.core.clock import iso_utc
-from newage_desktop.core.keys import check_key
-from newage_desktop.core.pairing import PendingRequest
 from newage_desktop.core.registry import SocketInfo
 from newage_desktop.protocol import errors as err
 from newage_desktop.protocol import events as names

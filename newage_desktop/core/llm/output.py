@@ -14,15 +14,15 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from newage_desktop.core import events as ev
-from newage_desktop.core.sstream import ForwardedStream
-from newage_desktop.core.tracking import ExtensionStream, Output, TrackedRequest
-from newage_desktop.core.updates import ResponseUpdates
+from newage_desktop.core.llm.sstream import ForwardedStream
+from newage_desktop.core.llm.tracking import ExtensionStream, Output, TrackedRequest
+from newage_desktop.core.llm.updates import ResponseUpdates
 from newage_desktop.protocol import events as names
 from newage_desktop.protocol import llm as wire
 
 if TYPE_CHECKING:
+    from newage_desktop.core.llm.relay import LlmRelay
     from newage_desktop.core.registry import SocketInfo
-    from newage_desktop.core.relay import LlmRelay
 
 log = logging.getLogger("newage")
 

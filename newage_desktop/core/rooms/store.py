@@ -23,9 +23,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final, TypeVar, cast
 
-from newage_desktop.core import roomfile
-from newage_desktop.core.roomfile import SCHEMA_VERSION, CorruptDatabaseError
-from newage_desktop.core.roommodel import ROLES, UNKNOWN_CLIENT_TYPE, Member, Role, Room
+from newage_desktop.core.rooms import file as roomfile
+from newage_desktop.core.rooms.file import SCHEMA_VERSION, CorruptDatabaseError
+from newage_desktop.core.rooms.model import ROLES, UNKNOWN_CLIENT_TYPE, Member, Role, Room
 
 __all__ = [
     "ROLES",

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from newage_desktop.core.sstream import ForwardedStream
+from newage_desktop.core.llm.sstream import ForwardedStream
 
 
 @dataclass(eq=False)

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from newage_desktop.core.roomstore import RoomStore
+from newage_desktop.core.rooms.store import RoomStore
 
 # Fields the server sets on every message; a client cannot override them (§7.11).
 _REQUEST_DROPPED = ("role",)

@@ -18,8 +18,13 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Final
 
-from newage_desktop.core.datadir import DataDir
-from newage_desktop.core.jsonfiles import CorruptFileError, locked, read_json, write_json_atomic
+from newage_desktop.core.store.datadir import DataDir
+from newage_desktop.core.store.jsonfiles import (
+    CorruptFileError,
+    locked,
+    read_json,
+    write_json_atomic,
+)
 
 __all__ = [
     "ATTR_TO_WIRE",

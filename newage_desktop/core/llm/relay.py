@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from newage_desktop.core import events as ev
-from newage_desktop.core.endings import RequestEndings
-from newage_desktop.core.history import History
-from newage_desktop.core.output import OutputRelay
-from newage_desktop.core.sstream import RECEIVER_TIMED_OUT, ForwardedStream, StreamEnv
-from newage_desktop.core.tracking import ExtensionStream, Output, Tombstones, TrackedRequest
+from newage_desktop.core.llm.endings import RequestEndings
+from newage_desktop.core.llm.history import History
+from newage_desktop.core.llm.output import OutputRelay
+from newage_desktop.core.llm.sstream import RECEIVER_TIMED_OUT, ForwardedStream, StreamEnv
+from newage_desktop.core.llm.tracking import ExtensionStream, Output, Tombstones, TrackedRequest
 from newage_desktop.protocol import events as names
 from newage_desktop.protocol import llm as wire
 from newage_desktop.protocol.validation import is_bounded

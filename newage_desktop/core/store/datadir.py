@@ -14,7 +14,7 @@ from pathlib import Path
 
 import platformdirs
 
-from newage_desktop.core.jsonfiles import clean_temp_files
+from newage_desktop.core.store.jsonfiles import clean_temp_files
 
 __all__ = ["APP_NAME", "DATA_DIR_ENV", "DataDir", "default_data_dir", "resolve_data_dir"]
 
@@ -82,7 +82,7 @@ class DataDir:
         Temporary files that a killed writer left in the folders whose JSON files the server
         writes (the root, ``settings/``, ``keys/``) are removed, under each folder's write lock
         so a writer of another process that is running now keeps its own (see
-        :func:`~newage_desktop.core.jsonfiles.clean_temp_files`). Both the server and the
+        :func:`~newage_desktop.core.store.jsonfiles.clean_temp_files`). Both the server and the
         command line call this at start-up.
         """
         self.root.mkdir(parents=True, exist_ok=True)

@@ -3,8 +3,8 @@
 The file is the source of truth, and an operator (or the command-line admin, another process)
 may change it while the server runs. Every write of the store is one change (one record put or
 removed) applied to the file as it is on disk: under the folder's inter-process lock
-(:func:`~newage_desktop.core.jsonfiles.locked`) the file is re-read, the change merged, and the
-result written atomically and fsynced before the call returns. So no writer loses another's
+(:func:`~newage_desktop.core.store.jsonfiles.locked`) the file is re-read, the change merged,
+and the result written atomically and fsynced before the call returns. So no writer loses another's
 key or brings back one another has removed, and the in-memory table is the file as read under
 the lock plus the one change. :meth:`KeyStore.reload_if_changed` notices outside changes by the
 file's signature and reports which clientIds lost or changed their hash, so the server can
@@ -36,8 +36,13 @@ from typing import Any, Final
 
 import bcrypt
 
-from newage_desktop.core.datadir import DataDir
-from newage_desktop.core.jsonfiles import CorruptFileError, locked, read_json, write_json_atomic
+from newage_desktop.core.store.datadir import DataDir
+from newage_desktop.core.store.jsonfiles import (
+    CorruptFileError,
+    locked,
+    read_json,
+    write_json_atomic,
+)
 
 __all__ = [
     "BCRYPT_COST",

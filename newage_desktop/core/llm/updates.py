@@ -17,10 +17,10 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from newage_desktop.core.tracking import Output, TrackedRequest
+from newage_desktop.core.llm.tracking import Output, TrackedRequest
 
 if TYPE_CHECKING:
-    from newage_desktop.core.relay import LlmRelay
+    from newage_desktop.core.llm.relay import LlmRelay
 
 # §7.5: without `final`, an output is complete when no new stream of it starts within 0.5 s of
 # an END. Here that only decides when its last update is sent; later streams still extend it.

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from newage_desktop.core.sandbox import DataPath, is_within, locate, real_path
+from newage_desktop.core.files.sandbox import DataPath, is_within, locate, real_path
 from newage_desktop.protocol import errors as err
 
 __all__ = [
