@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newage_desktop import __version__
 from newage_desktop.core import events as ev
@@ -23,10 +23,11 @@ from newage_desktop.core.auth.throttle import FailureThrottle, RefusalLog
 from newage_desktop.core.auth.trust import TrustStore
 from newage_desktop.core.clock import iso_utc
 from newage_desktop.core.files.staticfiles import StaticMounts
-from newage_desktop.core.gateway import Gateway, NullGateway
-from newage_desktop.core.llm.context import ContextPusher
+from newage_desktop.core.gateway import Gateway
+from newage_desktop.core.llm.deps import RelayDeps
 from newage_desktop.core.llm.history import History
 from newage_desktop.core.llm.relay import LlmRelay
+from newage_desktop.core.outbox import Outbox
 from newage_desktop.core.registry import Registry, SocketInfo
 from newage_desktop.core.rooms.service import Notice, RoomResult, RoomService
 from newage_desktop.core.rooms.store import RoomStore
@@ -34,6 +35,9 @@ from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.core.store.settings import Settings, SettingsStore
 from newage_desktop.protocol import errors as err
 from newage_desktop.protocol import events as names
+
+if TYPE_CHECKING:
+    from newage_desktop.core.llm.context import ContextPusher
 
 log = logging.getLogger("newage")
 
@@ -70,7 +74,7 @@ class Core:
         )
         # Refused CONNECTs: one log line per (reason, address) and minute (§3.4).
         self.refusal_log = RefusalLog(log, clock=clock)
-        self.gateway: Gateway = NullGateway()
+        self.outbox = Outbox()
         self.started_at = clock()
         self.shutting_down = False
         self.key_last_used: dict[str, str] = {}
@@ -79,7 +83,6 @@ class Core:
         self._store: RoomStore | None = None
         self._rooms: RoomService | None = None
         self._relay: LlmRelay | None = None
-        self._context: ContextPusher | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         # Coalesced client-list broadcasts (§5): loop time of the last pair, and the timer of
         # the trailing pair while one is due.
@@ -111,8 +114,17 @@ class Core:
             new_id=lambda: str(uuid.uuid4()),
             default_mode=lambda: self.settings.default_room_message_request_mode,
         )
-        self._relay = LlmRelay(self, History(self._store, now=self.now))
-        self._context = ContextPusher(self, self._relay)
+        deps = RelayDeps(
+            out=self.outbox,
+            registry=self.registry,
+            bus=self.bus,
+            clock=lambda: self.clock(),  # tests swap `Core.clock` after open()
+            settings=lambda: self.settings,
+            spawn=self.spawn,
+            stopping=lambda: self.shutting_down,
+            counters=self.counters,
+        )
+        self._relay = LlmRelay(deps, History(self._store, now=self.now))
         self.started_at = self.clock()
         self.debug_mode = self.settings.debug_mode
         return warnings
@@ -139,7 +151,11 @@ class Core:
             self._store = None
 
     def attach(self, gateway: Gateway) -> None:
-        self.gateway = gateway
+        self.outbox.gateway = gateway
+
+    @property
+    def gateway(self) -> Gateway:
+        return self.outbox.gateway
 
     @property
     def settings(self) -> Settings:
@@ -157,8 +173,7 @@ class Core:
 
     @property
     def context(self) -> ContextPusher:
-        assert self._context is not None, "Core.open() first"
-        return self._context
+        return self.relay.context
 
     def now(self) -> str:
         return iso_utc(self.clock())
@@ -232,14 +247,10 @@ class Core:
 
     # --- delivery helpers ----------------------------------------------------------------------
     async def emit_to(self, sids: Iterable[str], namespace: str, event: str, data: Any) -> None:
-        sids = list(sids)
-        if sids:
-            await self.gateway.emit(sids, namespace, event, data)
+        await self.outbox.emit_to(sids, namespace, event, data)
 
     async def emit_error(self, sid: str, namespace: str, message: str, **extra: Any) -> None:
-        await self.emit_to(
-            [sid], namespace, names.ERROR, {"type": "ERROR", "message": message, **extra}
-        )
+        await self.outbox.emit_error(sid, namespace, message, **extra)
 
     async def deliver(self, result: RoomResult) -> None:
         """Send a room operation's notices and publish its room changes."""

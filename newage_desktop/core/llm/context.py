@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
+from newage_desktop.core.llm.deps import RelayDeps
+from newage_desktop.core.llm.history import History
 from newage_desktop.protocol import events as names
 from newage_desktop.protocol import llm as wire
 
-if TYPE_CHECKING:
-    from newage_desktop.core.app import Core
-    from newage_desktop.core.llm.relay import LlmRelay
-
 
 class ContextPusher:
-    def __init__(self, core: Core, relay: LlmRelay) -> None:
-        self.core = core
-        self.relay = relay
+    """`readers(room)` gives the /llm sockets an automatic push goes to (members, watchers)."""
+
+    def __init__(
+        self, deps: RelayDeps, history: History, readers: Callable[[str], list[str]]
+    ) -> None:
+        self.deps = deps
+        self.history = history
+        self.readers = readers
         # (room, sid) -> the running transfer; a new one supersedes it.
         self._transfers: dict[tuple[str, str], asyncio.Task[None]] = {}
 
@@ -33,12 +37,12 @@ class ContextPusher:
         unfinished transfer of the same room to the same socket (§7.11). `partial` marks its
         pages as not reaching back to the room's first message (automatic pushes)."""
         if pages is None:
-            pages = self.relay.history.pages(room, self.core.settings.context_page_size)
+            pages = self.history.pages(room, self.deps.settings().context_page_size)
         update_id = str(uuid.uuid4())
         previous = self._transfers.pop((room, sid), None)
         if previous is not None:
             previous.cancel()
-        task = self.core.spawn(self._send(room, sid, update_id, pages, partial))
+        task = self.deps.spawn(self._send(room, sid, update_id, pages, partial))
         self._transfers[(room, sid)] = task
         task.add_done_callback(lambda t: self._done(room, sid, t))
         return update_id, len(pages)
@@ -55,7 +59,7 @@ class ContextPusher:
         pages: list[list[dict[str, Any]]],
         partial: bool,
     ) -> None:
-        delay = self.core.settings.context_send_delay / 1000.0
+        delay = self.deps.settings().context_send_delay / 1000.0
         total = len(pages)
         for number, page in enumerate(pages, start=1):
             if number > 1 and delay > 0:
@@ -70,7 +74,7 @@ class ContextPusher:
             }
             if partial:
                 payload["partial"] = True
-            await self.core.emit_to([sid], names.NS_LLM, wire.UPDATE_CONTEXT_PAGE, payload)
+            await self.deps.out.emit_to([sid], names.NS_LLM, wire.UPDATE_CONTEXT_PAGE, payload)
 
     async def push_to_room(self, room: str) -> None:
         """autoPushContext: the room's newest page only, to every member's and watcher's /llm
@@ -79,15 +83,11 @@ class ContextPusher:
         One page `pageNumber:1, totalPages:1, isLastPage:true` with the last `contextPageSize`
         messages; `partial:true` when older messages exist (absent otherwise, so a push of a
         small room looks like its full transfer)."""
-        stored = self.relay.history.store.get(room)
-        members = [m.identity for m in stored.members] if stored is not None else []
-        sids = dict.fromkeys(self.relay._llm_sids(members))
-        for sid in self.relay.watchers_of(room):
-            sids.setdefault(sid)
+        sids = self.readers(room)
         if not sids:
             return
-        size = self.core.settings.context_page_size
-        newest = self.relay.history.messages(room, size + 1)  # one more: are there older ones?
+        size = self.deps.settings().context_page_size
+        newest = self.history.messages(room, size + 1)  # one more: are there older ones?
         partial = len(newest) > size
         page = newest[1:] if partial else newest
         for sid in sids:

@@ -26,7 +26,7 @@ Answer = dict[str, Any]
 class RequestEndings:
     def __init__(self, relay: LlmRelay) -> None:
         self.relay = relay
-        self.core = relay.core
+        self.deps = relay.deps
 
     # --- shared steps --------------------------------------------------------------------------
     async def give_up(self, request: TrackedRequest, extension: str | None, reason: str) -> None:
@@ -53,7 +53,7 @@ class RequestEndings:
             return
         sids = [s for s in self.relay._llm_sids([request.requester]) if s != spare_sid]
         payload = {"type": "ERROR", "message": message, "requestId": request.request_id, **extra}
-        await self.core.emit_to(sids, names.NS_LLM, names.ERROR, payload)
+        await self.deps.out.emit_to(sids, names.NS_LLM, names.ERROR, payload)
 
     async def abort_stream(self, stream: ExtensionStream, message: str) -> None:
         """The extension stream closes; its forwarded streams still open get `$stream-error`."""
@@ -127,10 +127,10 @@ class RequestEndings:
     async def _cancel(self, request: TrackedRequest, *, spare_sid: str) -> None:
         relay = self.relay
         await relay.output.updates.flush(request)  # the request ends: its last updates (§7.8)
-        now = self.core.clock()
+        now = self.deps.clock()
         waiting = request.remaining()
         if waiting:
-            await self.core.emit_to(
+            await self.deps.out.emit_to(
                 relay._llm_sids(waiting),
                 names.NS_LLM,
                 names.CANCEL_REQUEST,

@@ -34,7 +34,7 @@ class OutputRelay:
 
     def __init__(self, relay: LlmRelay) -> None:
         self.relay = relay
-        self.core = relay.core
+        self.deps = relay.deps
         self.updates = ResponseUpdates(relay)  # MESSAGE_UPDATED throttle (§7.8)
 
     # --- attribution (§7.6) --------------------------------------------------------------------
@@ -64,7 +64,7 @@ class OutputRelay:
         relay = self.relay
         if (extension, output_id) in relay.outputs:
             return False
-        now = self.core.clock()
+        now = self.deps.clock()
         if relay.cancelled.hit("output", (extension, output_id), now):
             return True
         if not isinstance(request_id, str) or request_id in relay.requests:
@@ -77,7 +77,7 @@ class OutputRelay:
 
     def _missing_stream(self, extension: str, stream_id: str) -> Answer:
         """A data event for no open stream: of a cancelled request, or simply unknown."""
-        if self.relay.cancelled.hit("stream", (extension, stream_id), self.core.clock()):
+        if self.relay.cancelled.hit("stream", (extension, stream_id), self.deps.clock()):
             return _error(wire.NO_MATCHING_REQUEST)
         return _error(wire.UNKNOWN_STREAM)
 
@@ -103,13 +103,13 @@ class OutputRelay:
         if self._is_complete(extension, output_id):
             return _error(wire.UNKNOWN_STREAM)  # after a `final` END (§7.5)
         if self._of_cancelled(extension, output_id, payload.get("requestId")):
-            relay.cancelled.bury("stream", (extension, stream_id), self.core.clock())
+            relay.cancelled.bury("stream", (extension, stream_id), self.deps.clock())
             return _error(wire.NO_MATCHING_REQUEST)
         request = self._attribute(extension, output_id, payload.get("requestId"))
         if request is None:
             log.info(f"Stream {stream_id} of {extension} matches no request; ignored")
             return _error(wire.NO_MATCHING_REQUEST)
-        request.last_event = self.core.clock()
+        request.last_event = self.deps.clock()
         output = self._output(extension, output_id, request)
         self.updates.stream_started(output)
         stream = ExtensionStream(extension, stream_id, output, forwards=[])
@@ -145,7 +145,7 @@ class OutputRelay:
         stream = self.relay.streams.get((info.identity, stream_id))
         if stream is None:
             return self._missing_stream(info.identity, stream_id)
-        stream.output.request.last_event = self.core.clock()
+        stream.output.request.last_event = self.deps.clock()
         if index is None:
             index = stream.highest + 1
         if index < stream.next_index:
@@ -168,13 +168,13 @@ class OutputRelay:
         if not text:
             return
         stream.written.append(text)
-        counters = self.core.counters
+        counters = self.deps.counters
         counters["chunksIn"] += 1
         counters["chunksOut"] += len(stream.forwards)
         for forward in stream.forwards:
             await forward.write(text)
         output = stream.output
-        self.core.bus.publish(
+        self.deps.bus.publish(
             ev.LlmChunk(output.request.request_id, output.output_id, stream.extension, text)
         )
 
@@ -188,7 +188,7 @@ class OutputRelay:
         data = payload.get("data")
         message = data if isinstance(data, str) and data else wire.STREAM_FAILED
         stream.closed = True
-        stream.output.request.last_event = self.core.clock()
+        stream.output.request.last_event = self.deps.clock()
         for forward in stream.forwards:
             await forward.abort(message)
         return _ok()
@@ -228,7 +228,7 @@ class OutputRelay:
         if request is None:
             log.info(f"Message of {info.identity} matches no request; ignored")
             return _error(wire.NO_MATCHING_REQUEST)
-        request.last_event = self.core.clock()
+        request.last_event = self.deps.clock()
         output = self._output(info.identity, output_id, request)
         output.message_text = data
         relayed = {
@@ -241,10 +241,10 @@ class OutputRelay:
             "roomName": request.room,
         }
         relay = self.relay
-        await self.core.emit_to(
+        await self.deps.out.emit_to(
             relay.output_recipients(request, info.identity), names.NS_LLM, wire.MESSAGE, relayed
         )
-        self.core.bus.publish(ev.LlmChunk(request.request_id, output_id, info.identity, data))
+        self.deps.bus.publish(ev.LlmChunk(request.request_id, output_id, info.identity, data))
         await self._record(output, info)
         return _ok()
 
@@ -266,7 +266,7 @@ class OutputRelay:
         if created:
             await relay.announce_message(request.room, message, created=True)
             self.updates.created(output)
-        self.core.bus.publish(
+        self.deps.bus.publish(
             ev.LlmResponseRecorded(
                 request.request_id, output.output_id, output.extension, message["message"]
             )
@@ -274,8 +274,8 @@ class OutputRelay:
         if not created:
             await self.updates.changed(output)  # sent now or later, the latest text (§7.8)
             return
-        if self.core.settings.auto_push_context:
-            await self.core.context.push_to_room(request.room)
+        if self.deps.settings().auto_push_context:
+            await self.relay.context.push_to_room(request.room)
         if output.extension in request.answered or request.completed:
             return
         request.answered.add(output.extension)

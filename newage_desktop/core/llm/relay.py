@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from newage_desktop.core import events as ev
+from newage_desktop.core.llm.context import ContextPusher
+from newage_desktop.core.llm.deps import RelayDeps
 from newage_desktop.core.llm.endings import RequestEndings
 from newage_desktop.core.llm.history import History
 from newage_desktop.core.llm.output import OutputRelay
@@ -27,7 +29,6 @@ from newage_desktop.protocol import llm as wire
 from newage_desktop.protocol.validation import is_bounded
 
 if TYPE_CHECKING:
-    from newage_desktop.core.app import Core
     from newage_desktop.core.registry import SocketInfo
 
 log = logging.getLogger("newage")
@@ -43,8 +44,8 @@ class Forward:
 
 
 class LlmRelay:
-    def __init__(self, core: Core, history: History) -> None:
-        self.core = core
+    def __init__(self, deps: RelayDeps, history: History) -> None:
+        self.deps = deps
         self.history = history
         self.requests: dict[str, TrackedRequest] = {}
         self.outputs: dict[tuple[str, str], Output] = {}
@@ -53,15 +54,16 @@ class LlmRelay:
         self.watching: dict[str, set[str]] = {}  # admin sid -> room names ('*' = all)
         self.cancelled = Tombstones()  # what cancelled requests left behind (§7.14)
         self.env = StreamEnv(
-            out=core,
-            clock=core.clock,
-            spawn=core.spawn,
-            max_pending=lambda: core.settings.stream_max_pending_bytes,
+            out=deps.out,
+            clock=deps.clock,
+            spawn=deps.spawn,
+            max_pending=lambda: deps.settings().stream_max_pending_bytes,
             on_close=self._forward_closed,
         )
         self._sweeper: asyncio.Task[None] | None = None
         self.output = OutputRelay(self)
         self.endings = RequestEndings(self)
+        self.context = ContextPusher(deps, history, self.context_readers)
 
     # --- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -76,7 +78,7 @@ class LlmRelay:
 
     async def _sweep_forever(self) -> None:
         while True:
-            timeout = self.core.settings.request_timeout_ms / 1000.0
+            timeout = self.deps.settings().request_timeout_ms / 1000.0
             await asyncio.sleep(max(0.02, min(1.0, timeout / 10)))
             try:
                 await self.sweep()
@@ -85,8 +87,8 @@ class LlmRelay:
 
     async def sweep(self) -> None:
         """Time out silent requests and stalled receivers (§7.9, §8.3 rule 5)."""
-        now = self.core.clock()
-        timeout = self.core.settings.request_timeout_ms / 1000.0
+        now = self.deps.clock()
+        timeout = self.deps.settings().request_timeout_ms / 1000.0
         for request in list(self.requests.values()):
             if now - request.last_event < timeout:
                 continue
@@ -107,13 +109,13 @@ class LlmRelay:
         """§6.5.1 under `Free`/`Broadcast`: every available extension but in its own room."""
         store = self.history.store
         stored = store.get(room)
-        available = self.core.registry.available_extensions()
+        available = self.deps.registry.available_extensions()
         if stored is not None and stored.personal:
             return [e for e in available if e != room]
         return available
 
     def _llm_sids(self, identities: Iterable[str]) -> list[str]:
-        registry = self.core.registry
+        registry = self.deps.registry
         sids: dict[str, None] = {}
         for identity in identities:
             for sid in registry.sids_of_identity(identity, names.NS_LLM):
@@ -129,8 +131,17 @@ class LlmRelay:
         sids = dict.fromkeys(self._llm_sids(members))
         for sid in self.watchers_of(request.room):
             sids.setdefault(sid)
-        own = set(self.core.registry.sids_of_identity(extension))
+        own = set(self.deps.registry.sids_of_identity(extension))
         return [sid for sid in sids if sid not in own]
+
+    def context_readers(self, room_name: str) -> list[str]:
+        """§7.11 automatic pushes: the /llm sockets of the room's members and watchers."""
+        room = self.history.store.get(room_name)
+        members = [m.identity for m in room.members] if room is not None else []
+        sids = dict.fromkeys(self._llm_sids(members))
+        for sid in self.watchers_of(room_name):
+            sids.setdefault(sid)
+        return list(sids)
 
     def chat_recipients(self, room_name: str, extra: Iterable[str] = ()) -> list[str]:
         """§7.11 incremental events: members, assigned extensions, watchers."""
@@ -147,7 +158,7 @@ class LlmRelay:
         self, room: str, message: dict[str, Any], *, created: bool, extra: Iterable[str] = ()
     ) -> None:
         event = names.NEW_MESSAGE if created else names.MESSAGE_UPDATED
-        await self.core.emit_to(
+        await self.deps.out.emit_to(
             self.chat_recipients(room, extra),
             names.NS_LLM,
             event,
@@ -160,7 +171,7 @@ class LlmRelay:
         `forward` sends once the ack is out (§7.10 rule 1)."""
         # §2.2 rule 6a: bounded before anything is recorded (the transport checked the depth
         # already; the desktop's in-process requests are checked here).
-        parsed = wire.parse_llm_request(payload, self.core.settings.max_payload_depth)
+        parsed = wire.parse_llm_request(payload, self.deps.settings().max_payload_depth)
         request_id = payload.get("requestId") if isinstance(payload, dict) else None
         # Echoed in the refusal's ERROR: only text that can be encoded (§2.2 rule 6a).
         request_id = (
@@ -168,7 +179,7 @@ class LlmRelay:
         )
         if parsed is None:
             return await self._reject(info, wire.INVALID_LLM_REQUEST, request_id), None
-        core = self.core
+        deps = self.deps
         room_name = parsed.target_room or info.identity
         room = self.history.store.get(room_name)
         if room is None or (room.role_of(info.identity) is None and not info.is_admin):
@@ -176,7 +187,7 @@ class LlmRelay:
         existing = self.requests.get(parsed.request_id)
         if existing is not None and not existing.completed:
             return await self._reject(info, wire.DUPLICATE_REQUEST_ID, parsed.request_id), None
-        available = core.registry.available_extensions()
+        available = deps.registry.available_extensions()
         for target in parsed.targets:
             if target not in available:
                 return await self._reject(
@@ -185,7 +196,7 @@ class LlmRelay:
         targets = parsed.targets
         if not targets:
             assigned = self.assigned_extensions(room_name)
-            targets = assigned if core.settings.connection_policy == "Broadcast" else assigned[:1]
+            targets = assigned if deps.settings().connection_policy == "Broadcast" else assigned[:1]
         if not targets:
             return await self._reject(info, wire.NO_EXTENSION, parsed.request_id), None
         try:
@@ -202,7 +213,7 @@ class LlmRelay:
             log.exception("recording a request failed")
             return await self._reject(info, wire.RECORD_FAILED, parsed.request_id), None
         await self.announce_message(room_name, message, created=True, extra=[info.identity])
-        now = core.clock()
+        now = deps.clock()
         request = TrackedRequest(
             request_id=parsed.request_id,
             room=room_name,
@@ -222,7 +233,7 @@ class LlmRelay:
             "disposition": "forwarded",
             "targets": list(targets),
         }
-        core.bus.publish(
+        deps.bus.publish(
             ev.LlmRequestStarted(
                 request.request_id, room_name, info.identity, list(targets), parsed.text
             )
@@ -234,16 +245,16 @@ class LlmRelay:
         request, message, request_type = plan.request, plan.message, plan.request_type
         if self.requests.get(request.request_id) is not request:
             return  # cancelled (or its room deleted) before its ack was out
-        settings = self.core.settings
+        settings = self.deps.settings()
         # Bounded in bytes too: the same bound the server sets on what it accepts (§2.1).
         context = self.history.context(
             request.room, settings.forward_context_limit, settings.max_payload_bytes
         )
         for target in request.targets:
-            sid = self.core.registry.latest_llm_socket(target)
+            sid = self.deps.registry.latest_llm_socket(target)
             if sid is None:
                 continue
-            await self.core.emit_to(
+            await self.deps.out.emit_to(
                 [sid],
                 names.NS_LLM,
                 names.LLM_REQUEST,
@@ -259,13 +270,13 @@ class LlmRelay:
                     "target": target,
                 },
             )
-        request.forwarded_at = request.last_event = self.core.clock()
-        if self.core.settings.auto_push_context:
-            await self.core.context.push_to_room(request.room)
+        request.forwarded_at = request.last_event = self.deps.clock()
+        if self.deps.settings().auto_push_context:
+            await self.context.push_to_room(request.room)
 
     async def _reject(self, info: SocketInfo, message: str, request_id: str | None) -> Answer:
         """§7.2: an ERROR event (before the ack) and the error ack."""
-        await self.core.emit_error(info.sid, info.namespace, message, requestId=request_id)
+        await self.deps.out.emit_error(info.sid, info.namespace, message, requestId=request_id)
         return {"status": "error", "message": message}
 
     # --- extension output (§7.5–§7.8) and cancellation (§7.14) ---------------------------------
@@ -301,7 +312,7 @@ class LlmRelay:
     ) -> None:
         if request.requester is None:
             return
-        await self.core.emit_to(
+        await self.deps.out.emit_to(
             self._llm_sids([request.requester]),
             names.NS_LLM,
             wire.REQUEST_STATUS_UPDATE,
@@ -319,7 +330,7 @@ class LlmRelay:
         self, request: TrackedRequest, status: str, reason: str | None = None
     ) -> None:
         request.completed = True
-        self.core.bus.publish(ev.LlmRequestEnded(request.request_id, status, reason))
+        self.deps.bus.publish(ev.LlmRequestEnded(request.request_id, status, reason))
 
     # --- sockets going away --------------------------------------------------------------------
     async def socket_closed(self, info: SocketInfo, extension_gone: bool) -> None:

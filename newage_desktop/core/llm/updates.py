@@ -30,25 +30,25 @@ QUIET_COMPLETION = 0.5
 class ResponseUpdates:
     def __init__(self, relay: LlmRelay) -> None:
         self.relay = relay
-        self.core = relay.core
+        self.deps = relay.deps
         self._pending: dict[Output, None] = {}  # insertion-ordered set
         self._timer: asyncio.TimerHandle | None = None
         self._timer_due: float | None = None
 
     def _interval(self) -> float:
-        return self.core.settings.message_update_interval_ms / 1000.0
+        return self.deps.settings().message_update_interval_ms / 1000.0
 
     # --- what the output relay reports ---------------------------------------------------------
     def created(self, output: Output) -> None:
         """Its NEW_MESSAGE just went out with the whole text so far."""
-        output.sent_at = self.core.clock()
+        output.sent_at = self.deps.clock()
 
     def stream_started(self, output: Output) -> None:
         output.quiet_since = None
 
     async def changed(self, output: Output) -> None:
         """An END or `message` updated the stored response of `output`."""
-        now = self.core.clock()
+        now = self.deps.clock()
         output.quiet_since = now
         interval = self._interval()
         if (
@@ -83,7 +83,7 @@ class ResponseUpdates:
 
     async def _send(self, output: Output) -> None:
         self._pending.pop(output, None)
-        output.sent_at = self.core.clock()
+        output.sent_at = self.deps.clock()
         message = output.response
         if message is None:
             return
@@ -93,11 +93,11 @@ class ResponseUpdates:
     async def flush_due(self) -> None:
         """Send every update whose time has come; wake again for the next one."""
         self._cancel_timer()
-        now = self.core.clock()
+        now = self.deps.clock()
         for output in list(self._pending):
             if output in self._pending and self._is_due(output, now):
                 await self._send(output)
-        now = self.core.clock()
+        now = self.deps.clock()
         wake = min((self._next_due(o, now) for o in self._pending), default=None)
         if wake is not None:
             self._wake_at(wake)
@@ -138,13 +138,13 @@ class ResponseUpdates:
         except RuntimeError:  # no loop: `flush` at the request's end or the stop sends it
             return
         self._timer_due = due
-        self._timer = loop.call_later(max(0.0, due - self.core.clock()), self._wake)
+        self._timer = loop.call_later(max(0.0, due - self.deps.clock()), self._wake)
 
     def _wake(self) -> None:
         self._timer = None
         self._timer_due = None
-        if not self.core.shutting_down:  # a stop flushes (`stop`); the store may be closing
-            self.core.spawn(self.flush_due())
+        if not self.deps.stopping():  # a stop flushes (`stop`); the store may be closing
+            self.deps.spawn(self.flush_due())
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
