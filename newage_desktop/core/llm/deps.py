@@ -29,3 +29,8 @@ class RelayDeps:
     stopping: Callable[[], bool] = lambda: False
     # Monotonic counters for live statistics (chunks relayed); shared with the owner.
     counters: dict[str, int] = field(default_factory=dict)
+    # Room services the relay asks (set by `Core` once they exist): whether an identity is
+    # muted (§7.2 step 2), and a room's assigned extensions (§6.5.1); None = every available
+    # extension but in its own personal room (the `Free` policy).
+    muted: Callable[[str], bool] = lambda identity: False
+    assigned: Callable[[str], list[str]] | None = None

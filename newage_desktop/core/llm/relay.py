@@ -106,7 +106,9 @@ class LlmRelay:
         return [sid for sid, rooms in self.watching.items() if room in rooms or "*" in rooms]
 
     def assigned_extensions(self, room: str) -> list[str]:
-        """§6.5.1 under `Free`/`Broadcast`: every available extension but in its own room."""
+        """§6.5.1: the room's assigned extensions (`Free` until the policy service is set)."""
+        if self.deps.assigned is not None:
+            return self.deps.assigned(room)
         store = self.history.store
         stored = store.get(room)
         available = self.deps.registry.available_extensions()
