@@ -18,13 +18,16 @@ import os
 import signal
 import sys
 from collections.abc import Mapping, Sequence
+from getpass import getpass
 
 from newage_desktop import __version__
 from newage_desktop.core.app import Core
+from newage_desktop.core.auth.keys import MAX_KEY_BYTES, hash_key
 from newage_desktop.core.rooms.store import CorruptDatabaseError
 from newage_desktop.core.store.datadir import DataDir, resolve_data_dir
 from newage_desktop.core.store.filelock import LockTimeout
 from newage_desktop.core.store.jsonfiles import CorruptFileError
+from newage_desktop.core.store.settings import ADMIN_UI_MODES, SettingsStore
 from newage_desktop.protocol.validation import is_valid_client_id
 from newage_desktop.sillytavern import installer
 
@@ -68,7 +71,49 @@ def _parser() -> argparse.ArgumentParser:
     untrust = sub.add_parser("untrust", parents=[common], help="untrust CLIENT_ID, revoke its key")
     untrust.add_argument("client_id", metavar="CLIENT_ID")
     _sillytavern_parser(sub)
+    _admin_ui_parser(sub, common)
     return parser
+
+
+def _admin_ui_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    ui = sub.add_parser(
+        "admin-ui", parents=[common], help="the Socket.IO Admin UI (off by default)"
+    )
+    ui_sub = ui.add_subparsers(dest="ui_command", metavar="ACTION", required=True)
+    enable = ui_sub.add_parser(
+        "enable",
+        parents=[common],
+        help="switch it on with a login (asks for the password twice)",
+        description="Store the username and a bcrypt hash of the password (never the password) "
+        "in settings/server_settings.json and switch the Admin UI on. Takes effect when the "
+        "server restarts. Exit status: 0 done, 2 bad input.",
+    )
+    enable.add_argument("--username", required=True)
+    enable.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    enable.add_argument(
+        "--read-write",
+        dest="read_only",
+        action="store_false",
+        default=None,
+        help="let the UI disconnect sockets and emit events (default: read-only)",
+    )
+    enable.add_argument("--read-only", dest="read_only", action="store_true", default=None)
+    enable.add_argument(
+        "--mode",
+        choices=ADMIN_UI_MODES,
+        help="production: statistics only; development: also every socket (default: unchanged)",
+    )
+    ui_sub.add_parser("disable", parents=[common], help="switch it off (the login is kept)")
+    ui_sub.add_parser(
+        "status",
+        parents=[common],
+        help="whether it is on, and where",
+        description="Exit status: 0 on, 1 off.",
+    )
 
 
 def _sillytavern_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -121,6 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command is None:
             return _run(args, datadir)
+        if args.command == "admin-ui":
+            return _admin_ui(args, datadir)
         return asyncio.run(_admin(args, datadir))
     except LockTimeout as exc:
         print(f"newage-desktop: {exc}. Try again.", file=sys.stderr)
@@ -215,6 +262,81 @@ async def _admin_command(core: Core, args: argparse.Namespace, client_id: str | 
         )
         return 0
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _admin_ui(args: argparse.Namespace, datadir: DataDir) -> int:
+    """Through the settings store's locked read-merge-write, so a running server or the window
+    writing the file meanwhile loses nothing."""
+    store = SettingsStore(datadir)
+    restart = "Restart the server for this to take effect."
+    if args.ui_command == "enable":
+        if not args.username.strip():
+            print("newage-desktop: the username must not be empty", file=sys.stderr)
+            return 2
+        password = _new_password(args.password_stdin)
+        if password is None:
+            return 2
+        changes: dict[str, object] = {
+            "adminUiEnabled": True,
+            "adminUiUsername": args.username,
+            "adminUiPasswordHash": hash_key(password),
+        }
+        if args.read_only is not None:
+            changes["adminUiReadonly"] = args.read_only
+        if args.mode is not None:
+            changes["adminUiMode"] = args.mode
+        datadir.ensure()
+        store.update(changes)
+        print(f"Socket.IO Admin UI enabled. {restart}", file=sys.stderr)
+        print(f"Then open {_admin_ui_url(store)} and log in as {args.username}.", file=sys.stderr)
+        return 0
+    if args.ui_command == "disable":
+        datadir.ensure()
+        store.update({"adminUiEnabled": False})
+        print(f"Socket.IO Admin UI disabled. {restart}", file=sys.stderr)
+        return 0
+    datadir.ensure()
+    store.load()
+    s = store.settings
+    on = s.admin_ui_enabled and bool(s.admin_ui_username and s.admin_ui_password_hash)
+    missing = " (adminUiEnabled is true, but no login)" if s.admin_ui_enabled and not on else ""
+    access = "read-only" if s.admin_ui_readonly else "read-write"
+    print(f"Enabled:    {'yes' if on else 'no'}{missing}")
+    print(f"Username:   {s.admin_ui_username or '(none)'}")
+    print(f"Password:   {'set' if s.admin_ui_password_hash else 'not set'}")
+    print(f"Access:     {access}, {s.admin_ui_mode} mode")
+    print(f"Address:    {_admin_ui_url(store)} (namespace /admin)")
+    return 0 if on else 1
+
+
+def _new_password(from_stdin: bool) -> str | None:
+    """The password from stdin, or typed twice; None (after saying why) if unusable."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass("Admin UI password: ")
+        if getpass("Again: ") != password:
+            print("newage-desktop: the passwords do not match", file=sys.stderr)
+            return None
+    if not password:
+        print("newage-desktop: the password must not be empty", file=sys.stderr)
+        return None
+    if len(password.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+        print(
+            f"newage-desktop: the password must be at most {MAX_KEY_BYTES} UTF-8 bytes "
+            "(bcrypt ignores the rest)",
+            file=sys.stderr,
+        )
+        return None
+    return password
+
+
+def _admin_ui_url(store: SettingsStore) -> str:
+    host = store.settings.bind_address
+    if host in ("0.0.0.0", "::", ""):
+        host = "localhost"
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{store.settings.server_port}/admin-ui/"
 
 
 def _sillytavern(args: argparse.Namespace) -> int:

@@ -29,4 +29,5 @@ ensure_venv() {
     .venv/bin/python -m pip install --quiet -e "$spec"
     touch "$stamp"
   fi
+  scripts/build_admin_ui.sh || echo "The Socket.IO Admin UI was not built (see above)." >&2
 }

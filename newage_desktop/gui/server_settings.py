@@ -21,6 +21,8 @@ from newage_desktop.gui.bridge import CoreBridge
 # Read at start-up only (PROTOCOL.md §11 "R"): a change needs a server restart.
 RESTART_SETTINGS: Final = frozenset(
     {"serverPort", "bindAddress", "corsAllowedOrigins", "maxPayloadBytes", "staticResources"}
+    | {"adminUiEnabled", "adminUiUsername", "adminUiPasswordHash", "adminUiReadonly"}
+    | {"adminUiMode"}
 )
 
 

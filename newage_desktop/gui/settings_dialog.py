@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from newage_desktop.core.store.settings import check_setting
+from newage_desktop.gui.admin_ui_settings import AdminUiGroup
 from newage_desktop.gui.bridge import CoreBridge
 from newage_desktop.gui.origins_editor import OriginsEditor
 from newage_desktop.gui.preferences import (
@@ -139,7 +140,17 @@ class SettingsDialog(QDialog):
         self.pairing_timeout.setMaximumWidth(140)
         self.pairing_timeout_label = QLabel(page)
         form.addRow(self.pairing_timeout_label, self.pairing_timeout)
+        self.admin_ui = AdminUiGroup(page, error_style=ERROR_STYLE)
+        form.addRow(self.admin_ui)
+        self.host.currentTextChanged.connect(self._update_admin_ui_url)
+        self.port.valueChanged.connect(self._update_admin_ui_url)
         return page
+
+    def _update_admin_ui_url(self) -> None:
+        host = self.host.currentText().strip()
+        host = "localhost" if host in ("0.0.0.0", "::", "") else host
+        host = f"[{host}]" if ":" in host else host
+        self.admin_ui.set_url(f"http://{host}:{self.port.value()}")
 
     def _desktop_page(self) -> QWidget:
         page = QWidget(self)
@@ -192,6 +203,7 @@ class SettingsDialog(QDialog):
         )
         self.pairing_timeout_label.setText(self.tr("A pairing request expires after:"))
         self.pairing_timeout.setSuffix(self.tr(" s"))
+        self.admin_ui.retranslate()
         self.close_to_tray.setText(
             self.tr("Closing the window keeps the server running in the tray")
         )
@@ -266,6 +278,8 @@ class SettingsDialog(QDialog):
         self.pairing.setChecked(bool(wire["pairingRequests"]))
         self.allow_key_requests.setChecked(bool(wire["allowKeyRequests"]))
         self.pairing_timeout.setValue(max(1, round(int(wire["pairingTimeoutMs"]) / 1000)))
+        self.admin_ui.set_values(wire)
+        self._update_admin_ui_url()
         self.loaded = self.server_values()
         self.ok_button.setEnabled(True)
 
@@ -279,6 +293,7 @@ class SettingsDialog(QDialog):
             "pairingRequests": self.pairing.isChecked(),
             "allowKeyRequests": self.allow_key_requests.isChecked(),
             "pairingTimeoutMs": self.pairing_timeout.value() * 1000,
+            **self.admin_ui.values(),
         }
 
     def changes(self) -> dict[str, Any]:
@@ -301,6 +316,9 @@ class SettingsDialog(QDialog):
                 ok = False
         if not ok:
             self.tabs.setCurrentIndex(0)
+        elif not self.admin_ui.validate():
+            self.tabs.setCurrentIndex(1)
+            ok = False
         return ok
 
     def accept(self) -> None:
@@ -312,6 +330,7 @@ class SettingsDialog(QDialog):
     async def save(self) -> None:
         changes = self.changes()
         try:
+            changes.update(await self.admin_ui.password_hash())
             if changes:
                 await write_server_settings(self.bridge, changes)
         except Exception as exc:

@@ -19,7 +19,7 @@ from newage_desktop.core.app import Core
 from newage_desktop.core.auth.origins import origin_allowed
 from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.protocol import events as names
-from newage_desktop.transport import http
+from newage_desktop.transport import admin_ui, http
 from newage_desktop.transport.dispatch import Namespace
 from newage_desktop.transport.namespaces import (
     auth,
@@ -94,6 +94,7 @@ class RelayServer:
         self._port_override = port
         self._runner: web.AppRunner | None = None
         self._poller: asyncio.Task[None] | None = None
+        self._admin_ui: admin_ui.Instrumentation | None = None
         self.host = ""
         self.port = 0
 
@@ -110,7 +111,11 @@ class RelayServer:
         for warning in core.open():
             log.warning(warning)
         settings = core.settings
-        cors = _engineio_origins(settings.cors_allowed_origins)
+        ui = admin_ui.admin_ui_from(settings)
+        origins = settings.cors_allowed_origins
+        if ui is not None:
+            origins = admin_ui.with_hosted_ui_origin(origins)
+        cors = _engineio_origins(origins)
         sio = RelaySocketServer(
             core,
             NAMESPACE_TABLES,
@@ -121,13 +126,16 @@ class RelayServer:
             engineio_logger=False,
         )
         core.attach(_SocketGateway(sio))
+        self._admin_ui = admin_ui.Instrumentation(sio, ui) if ui is not None else None
         app = web.Application(
             middlewares=[
-                http.origin_middleware(settings.cors_allowed_origins),
+                http.origin_middleware(origins),
                 http.not_found_middleware,
             ]
         )
         sio.attach(app)
+        if ui is not None:
+            admin_ui.add_routes(app)
         http.add_routes(app, core)
         self.host = self._host_override or settings.bind_address
         self.port = self._port_override if self._port_override is not None else settings.server_port
@@ -138,6 +146,8 @@ class RelayServer:
         try:
             await site.start()
         except OSError as exc:
+            if self._admin_ui is not None:
+                await self._admin_ui.stop()
             await runner.cleanup()
             core.close()
             if exc.errno == errno.EADDRINUSE:
@@ -161,6 +171,20 @@ class RelayServer:
         log.info(f"NewAge Desktop server listening on {self.url}")
         if self.core.settings.network_safe:
             log.warning("networkSafe is ON: authentication is disabled on every namespace")
+        if self._admin_ui is not None:
+            self._announce_admin_ui(self._admin_ui.ui)
+
+    def _announce_admin_ui(self, ui: admin_ui.AdminUi) -> None:
+        access = "read-only" if ui.read_only else "read-write"
+        where = (
+            f"{self.url}{admin_ui.URL_PATH}"
+            if admin_ui.is_built()
+            else f"{admin_ui.HOSTED_UI_ORIGIN} (not built here: scripts/build_admin_ui.sh)"
+        )
+        log.warning(
+            f"Socket.IO Admin UI is ON ({access}, {ui.mode} mode): open {where}, server URL "
+            f"{self.url}, namespace {admin_ui.ADMIN_NAMESPACE}, user {ui.username!r}"
+        )
 
     async def _poll_files(self) -> None:
         while True:
@@ -182,6 +206,9 @@ class RelayServer:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
         await core.stop_background()
+        if self._admin_ui is not None:
+            await self._admin_ui.stop()
+            self._admin_ui = None
         with contextlib.suppress(Exception):
             await self._sio.shutdown()
         await self._runner.cleanup()

@@ -63,8 +63,14 @@ class RelaySocketServer(socketio.AsyncServer):  # type: ignore[misc]
         eio_fixes.install(self.eio)
         self.core = core
         self.tables = dict(namespaces)
+        # Set while the Socket.IO Admin UI is instrumented (transport/admin_ui.py): that one
+        # namespace is python-socketio's own, with its own login.
+        self.admin_namespace: str | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self.on("disconnect", self._on_disconnect, namespace="*")
+        # One handler per namespace, not "*": the Admin UI lists the handlers' namespaces, and
+        # its own namespace's sockets are none of the core's business.
+        for name in self.tables:
+            self.on("disconnect", self._on_disconnect, namespace=name)
 
     # --- the core's gateway (core.gateway.Gateway) ----------------------------------------------
     # Direct sends: the library's emit() makes a task and an asyncio.wait per call even for one
@@ -110,6 +116,9 @@ class RelaySocketServer(socketio.AsyncServer):  # type: ignore[misc]
     # --- connect -------------------------------------------------------------------------------
     async def _handle_connect(self, eio_sid: str, namespace: str | None, data: Any) -> None:
         namespace = namespace or "/"
+        if namespace == self.admin_namespace:
+            await super()._handle_connect(eio_sid, namespace, data)
+            return
         if namespace not in self.tables:
             await self._send_packet(
                 eio_sid,
@@ -162,9 +171,20 @@ class RelaySocketServer(socketio.AsyncServer):  # type: ignore[misc]
             eio_sid, self.packet_class(packet.CONNECT, {"sid": sid}, namespace=namespace)
         )
         await self.manager.connect(sid, namespace)
+        if self.admin_namespace is not None:
+            await self._report_connect(namespace, sid, environ)
         await after_connect(self.core, admission)
 
-    async def _on_disconnect(self, namespace: str, sid: str, reason: Any = None) -> None:
+    async def _report_connect(self, namespace: str, sid: str, environ: Any) -> None:
+        """Tell the Admin UI's instrumentation of a socket admitted by us (the library's own
+        connect path would have): it lists the socket, and expects it known at disconnect.
+        No auth data is passed: keys are secrets."""
+        try:
+            await self._trigger_event("connect", namespace, sid, environ, None)
+        except Exception:  # the Engine.IO socket closed meanwhile: its disconnect follows
+            log.debug(f"Admin UI: socket {sid} on {namespace} not reported", exc_info=True)
+
+    async def _on_disconnect(self, sid: str, reason: Any = None) -> None:
         await self.core.socket_closed(sid)
 
     # --- events --------------------------------------------------------------------------------
@@ -172,6 +192,10 @@ class RelaySocketServer(socketio.AsyncServer):  # type: ignore[misc]
         self, eio_sid: str, namespace: str | None, ack_id: int | None, data: list[Any]
     ) -> None:
         namespace = namespace or "/"
+        if namespace == self.admin_namespace:
+            if data and isinstance(data[0], str):  # the library's handler reads data[0]
+                await super()._handle_event(eio_sid, namespace, ack_id, data)
+            return
         sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
         if sid is None or not self.manager.is_connected(sid, namespace):
             return

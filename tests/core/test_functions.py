@@ -308,3 +308,42 @@ def test_add_static_resources_reports_each_mount(core: Core, root: Path) -> None
     }
     with pytest.raises(FunctionCallError, match=r"^Resources must be an object\.$"):
         call(core, "addStaticResources", ["/x", "site"], caller=ADMIN)
+
+
+ADMIN_UI_HASH = "$2b$12$" + "a" * 53
+
+
+def test_the_admin_ui_password_hash_is_never_read_over_function_calls(
+    core: Core, root: Path
+) -> None:
+    put(root / "settings" / "server_settings.json", {"adminUiPasswordHash": ADMIN_UI_HASH})
+    for caller in (BOB, ADMIN):
+        result = read(core, "settings/server_settings.json", caller=caller)
+        assert result["success"] is True
+        assert "adminUiPasswordHash" not in result["result"]
+    # A client writing back what it read keeps the operator's hash (the merge is shallow).
+    assert save(core, "settings/server_settings.json", {"debugMode": True}, caller=ADMIN)[
+        "success"
+    ]
+    stored = json.loads((root / "settings" / "server_settings.json").read_text())
+    assert stored["adminUiPasswordHash"] == ADMIN_UI_HASH
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("adminUiEnabled", True),
+        ("adminUiUsername", "mallory"),
+        ("adminUiPasswordHash", ADMIN_UI_HASH),
+        ("adminUiReadonly", False),
+        ("adminUiMode", "development"),
+    ],
+)
+def test_admin_ui_settings_are_for_the_operator_only(
+    core: Core, root: Path, key: str, value: Any
+) -> None:
+    result = save(core, "settings/server_settings.json", {key: value}, caller=ADMIN)
+    assert result == {
+        "success": False,
+        "error": f"Access denied: {key} can only be changed by the operator.",
+    }

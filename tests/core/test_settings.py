@@ -34,6 +34,7 @@ SECTION_11_ORDER = [
     "conversationalThinkIntervalMin", "conversationalThinkIntervalMax",
     "conversationalInstruction", "postUnmuteInstruction", "postUnmuteThinkDelay",
     "restrictedFiles", "staticResources",
+    "adminUiEnabled", "adminUiUsername", "adminUiPasswordHash", "adminUiReadonly", "adminUiMode",
 ]  # fmt: skip
 
 

@@ -80,8 +80,16 @@ OPERATOR_SETTINGS: Final = frozenset(
         "pairingRequests",
         "maxPayloadBytes",
         "restrictedFiles",
+        # The Socket.IO Admin UI shows every socket: who may log in is the operator's choice.
+        "adminUiEnabled",
+        "adminUiUsername",
+        "adminUiPasswordHash",
+        "adminUiReadonly",
+        "adminUiMode",
     }
 )
+# Never sent to a client, admin or not: a bcrypt hash can be attacked offline.
+SECRET_SETTINGS: Final = frozenset({"adminUiPasswordHash"})
 
 
 def operator_only(key: str) -> str:
@@ -151,6 +159,8 @@ class ServerFunctions:
             return {"success": False, "error": {"message": message, "code": "EINVAL"}}
         except OSError as exc:
             return {"success": False, "error": _os_error(exc, file_path)}
+        if self._is_server_settings(target) and isinstance(data, dict):
+            data = {k: v for k, v in data.items() if k not in SECRET_SETTINGS}
         return {"success": True, "result": data}
 
     def save_json_to_file(self, caller: Caller, args: list[Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Final
 
+from newage_desktop.core.auth.keys import is_bcrypt_hash
 from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.core.store.jsonfiles import (
     CorruptFileError,
@@ -27,6 +28,7 @@ from newage_desktop.core.store.jsonfiles import (
 )
 
 __all__ = [
+    "ADMIN_UI_MODES",
     "ATTR_TO_WIRE",
     "CONNECTION_POLICIES",
     "DEFAULTS",
@@ -40,6 +42,7 @@ __all__ = [
 
 MESSAGE_REQUEST_MODES: Final = ("Immediate", "HostSubmit", "MasterOnly", "Conversational")
 CONNECTION_POLICIES: Final = ("Free", "Manual", "Balanced", "Broadcast", "Random")
+ADMIN_UI_MODES: Final = ("production", "development")
 
 # Millisecond values go to timers; JavaScript clamps timers to 2**31-1 ms too.
 _MAX_MS: Final = 2**31 - 1
@@ -137,6 +140,12 @@ def _string_map(value: Any) -> Any:
     raise _Invalid
 
 
+def _password_hash(value: Any) -> Any:
+    if value == "" or is_bcrypt_hash(value):
+        return value
+    raise _Invalid
+
+
 _PORT: Final = _int_range(1, 65535)
 _MS: Final = _int_range(1, _MAX_MS)
 _MS_OR_ZERO: Final = _int_range(0, _MAX_MS)
@@ -203,7 +212,15 @@ _SPECS: Final[tuple[_Spec, ...]] = (
     _Spec("postUnmuteThinkDelay", 2000, _MS_OR_ZERO),
     _Spec("restrictedFiles", ["keys/clients.json"], _Rule(_string_list, "a list of strings")),
     _Spec("staticResources", {}, _Rule(_string_map, "an object of folder strings")),
+    # The Socket.IO Admin UI (transport/admin_ui.py), all read at start-up.
+    _Spec("adminUiEnabled", False, _BOOL),
+    _Spec("adminUiUsername", "", _STRING),
+    _Spec("adminUiPasswordHash", "", _Rule(_password_hash, 'a bcrypt hash or ""')),
+    _Spec("adminUiReadonly", True, _BOOL),
+    _Spec("adminUiMode", "production", _one_of(ADMIN_UI_MODES)),
 )
+# A wrong value here may be a password typed into the file: warnings never quote it.
+_SECRET_SETTINGS: Final = frozenset({"adminUiPasswordHash"})
 _BY_WIRE: Final = {spec.wire: spec for spec in _SPECS}
 
 DEFAULTS: Final[dict[str, Any]] = {spec.wire: spec.default for spec in _SPECS}
@@ -250,6 +267,11 @@ class Settings:
     post_unmute_think_delay: int = 2000
     restricted_files: list[str] = field(default_factory=lambda: ["keys/clients.json"])
     static_resources: dict[str, str] = field(default_factory=dict)
+    admin_ui_enabled: bool = False
+    admin_ui_username: str = ""
+    admin_ui_password_hash: str = ""
+    admin_ui_readonly: bool = True
+    admin_ui_mode: str = "production"
 
     def to_wire(self) -> dict[str, Any]:
         """The settings under their wire names, in §11 order (copies of lists and objects)."""
@@ -274,7 +296,8 @@ def check_setting(wire_name: str, value: Any) -> tuple[Any, str | None]:
         return spec.rule.convert(value), None
     except _Invalid:
         expected = spec.rule.expected
-        warning = f'Setting "{spec.wire}" ignored: expected {expected}, got {_describe(value)}'
+        got = "another value" if spec.wire in _SECRET_SETTINGS else _describe(value)
+        warning = f'Setting "{spec.wire}" ignored: expected {expected}, got {got}'
         return copy.deepcopy(spec.default), warning
 
 
