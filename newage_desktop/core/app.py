@@ -29,6 +29,7 @@ from newage_desktop.core.llm.history import History
 from newage_desktop.core.llm.relay import LlmRelay
 from newage_desktop.core.outbox import Outbox
 from newage_desktop.core.registry import Registry, SocketInfo
+from newage_desktop.core.rooms.modeswitch import ModeSwitch
 from newage_desktop.core.rooms.service import Notice, RoomResult, RoomService
 from newage_desktop.core.rooms.store import RoomStore
 from newage_desktop.core.store.datadir import DataDir
@@ -125,6 +126,9 @@ class Core:
             counters=self.counters,
         )
         self._relay = LlmRelay(deps, History(self._store, now=self.now))
+        self.modes = ModeSwitch(
+            self._store, self.registry, self.outbox, self.bus, self._relay.intake.host_queues
+        )
         self.started_at = self.clock()
         self.debug_mode = self.settings.debug_mode
         return warnings
@@ -174,6 +178,15 @@ class Core:
     @property
     def context(self) -> ContextPusher:
         return self.relay.context
+
+    # --- room modes (§7.3) ----------------------------------------------------------------------
+    async def set_room_mode(self, actor: SocketInfo, room: Any, mode: Any) -> dict[str, Any]:
+        """SET_ROOM_MESSAGE_REQUEST_MODE by `actor` (a socket, or the desktop's admin)."""
+        return await self.modes.set_mode(actor, room, mode)
+
+    def host_queue(self, room: str) -> list[dict[str, Any]]:
+        """The guest request messages a HostSubmit room holds for its host, oldest first."""
+        return self.relay.intake.host_queues.peek(room)
 
     def now(self) -> str:
         return iso_utc(self.clock())

@@ -88,6 +88,7 @@ class LlmRequestStarted:
     requester: str
     targets: list[str]
     text: str
+    disposition: str = "forwarded"  # or "queued" / "recorded" (§7.3): nothing is forwarded
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,40 @@ class LogRecorded:
     message: str
 
 
+@dataclass(frozen=True)
+class HostQueueChanged:
+    """A HostSubmit room's queue of guest messages changed (§7.3); 0 = emptied."""
+
+    room: str
+    count: int
+
+
+@dataclass(frozen=True)
+class RoomModeChanged:
+    room: str
+    mode: str
+    setter: str
+
+
+@dataclass(frozen=True)
+class MessageEdited:
+    room: str
+    message: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class MessagesDeleted:
+    room: str
+    message_ids: list[str]
+
+
+@dataclass(frozen=True)
+class MessagesCleared:
+    room: str
+    requests: bool
+    responses: bool
+
+
 CoreEvent = (
     ClientConnected
     | ClientDisconnected
@@ -143,6 +178,11 @@ CoreEvent = (
     | LlmResponseRecorded
     | LlmRequestEnded
     | LogRecorded
+    | HostQueueChanged
+    | RoomModeChanged
+    | MessageEdited
+    | MessagesDeleted
+    | MessagesCleared
 )
 
 Subscriber = Callable[[CoreEvent], None]

@@ -322,9 +322,7 @@ def test_the_admin_ui_password_hash_is_never_read_over_function_calls(
         assert result["success"] is True
         assert "adminUiPasswordHash" not in result["result"]
     # A client writing back what it read keeps the operator's hash (the merge is shallow).
-    assert save(core, "settings/server_settings.json", {"debugMode": True}, caller=ADMIN)[
-        "success"
-    ]
+    assert save(core, "settings/server_settings.json", {"debugMode": True}, caller=ADMIN)["success"]
     stored = json.loads((root / "settings" / "server_settings.json").read_text())
     assert stored["adminUiPasswordHash"] == ADMIN_UI_HASH
 

@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from newage_desktop.core import events as ev
@@ -21,12 +20,12 @@ from newage_desktop.core.llm.context import ContextPusher
 from newage_desktop.core.llm.deps import RelayDeps
 from newage_desktop.core.llm.endings import RequestEndings
 from newage_desktop.core.llm.history import History
+from newage_desktop.core.llm.intake import Forward, RequestIntake
 from newage_desktop.core.llm.output import OutputRelay
 from newage_desktop.core.llm.sstream import RECEIVER_TIMED_OUT, ForwardedStream, StreamEnv
 from newage_desktop.core.llm.tracking import ExtensionStream, Output, Tombstones, TrackedRequest
 from newage_desktop.protocol import events as names
 from newage_desktop.protocol import llm as wire
-from newage_desktop.protocol.validation import is_bounded
 
 if TYPE_CHECKING:
     from newage_desktop.core.registry import SocketInfo
@@ -34,13 +33,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("newage")
 
 Answer = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Forward:
-    request: TrackedRequest
-    message: dict[str, Any]
-    request_type: str
 
 
 class LlmRelay:
@@ -63,6 +55,7 @@ class LlmRelay:
         self._sweeper: asyncio.Task[None] | None = None
         self.output = OutputRelay(self)
         self.endings = RequestEndings(self)
+        self.intake = RequestIntake(self)
         self.context = ContextPusher(deps, history, self.context_readers)
 
     # --- lifecycle -----------------------------------------------------------------------------
@@ -167,119 +160,14 @@ class LlmRelay:
             {"roomName": room, "message": message},
         )
 
-    # --- requests (§7.1, §7.2) -----------------------------------------------------------------
+    # --- requests (§7.1–§7.4, `intake`) -------------------------------------------------------
     async def handle_request(self, info: SocketInfo, payload: Any) -> tuple[Answer, Forward | None]:
-        """Validate and record an LLM_REQUEST (§7.2). Returns the ack and, if accepted, what
-        `forward` sends once the ack is out (§7.10 rule 1)."""
-        # §2.2 rule 6a: bounded before anything is recorded (the transport checked the depth
-        # already; the desktop's in-process requests are checked here).
-        parsed = wire.parse_llm_request(payload, self.deps.settings().max_payload_depth)
-        request_id = payload.get("requestId") if isinstance(payload, dict) else None
-        # Echoed in the refusal's ERROR: only text that can be encoded (§2.2 rule 6a).
-        request_id = (
-            request_id if isinstance(request_id, str) and is_bounded(request_id, 0) else None
-        )
-        if parsed is None:
-            return await self._reject(info, wire.INVALID_LLM_REQUEST, request_id), None
-        deps = self.deps
-        room_name = parsed.target_room or info.identity
-        room = self.history.store.get(room_name)
-        if room is None or (room.role_of(info.identity) is None and not info.is_admin):
-            return await self._reject(info, wire.INVALID_TARGET_ROOM, parsed.request_id), None
-        existing = self.requests.get(parsed.request_id)
-        if existing is not None and not existing.completed:
-            return await self._reject(info, wire.DUPLICATE_REQUEST_ID, parsed.request_id), None
-        available = deps.registry.available_extensions()
-        for target in parsed.targets:
-            if target not in available:
-                return await self._reject(
-                    info, wire.target_not_connected(target), parsed.request_id
-                ), None
-        targets = parsed.targets
-        if not targets:
-            assigned = self.assigned_extensions(room_name)
-            targets = assigned if deps.settings().connection_policy == "Broadcast" else assigned[:1]
-        if not targets:
-            return await self._reject(info, wire.NO_EXTENSION, parsed.request_id), None
-        try:
-            message = self.history.record_request(
-                room_name,
-                payload,
-                identity=info.identity,
-                client_id=info.client_id,
-                text=parsed.text,
-                request_type=parsed.request_type,
-                target=payload.get("target"),
-            )
-        except Exception:
-            log.exception("recording a request failed")
-            return await self._reject(info, wire.RECORD_FAILED, parsed.request_id), None
-        await self.announce_message(room_name, message, created=True, extra=[info.identity])
-        now = deps.clock()
-        request = TrackedRequest(
-            request_id=parsed.request_id,
-            room=room_name,
-            mode=room.mode,
-            requester=info.identity,
-            targets=list(targets),
-            forwarded_at=now,
-            last_event=now,
-        )
-        if existing is not None:
-            self.endings.forget(existing)
-        self.requests[request.request_id] = request
-        ack = {
-            "status": "ok",
-            "message": "Request received.",
-            "requestId": request.request_id,
-            "disposition": "forwarded",
-            "targets": list(targets),
-        }
-        deps.bus.publish(
-            ev.LlmRequestStarted(
-                request.request_id, room_name, info.identity, list(targets), parsed.text
-            )
-        )
-        return ack, Forward(request, message, parsed.request_type)
+        """Validate, decide and record an LLM_REQUEST (§7.2). Returns the ack and what
+        `forward` does once the ack is out (§7.10 rule 1)."""
+        return await self.intake.handle(info, payload)
 
     async def forward(self, plan: Forward) -> None:
-        """§7.4: one LLM_REQUEST per target, to its most recent /llm socket; after the ack."""
-        request, message, request_type = plan.request, plan.message, plan.request_type
-        if self.requests.get(request.request_id) is not request:
-            return  # cancelled (or its room deleted) before its ack was out
-        settings = self.deps.settings()
-        # Bounded in bytes too: the same bound the server sets on what it accepts (§2.1).
-        context = self.history.context(
-            request.room, settings.forward_context_limit, settings.max_payload_bytes
-        )
-        for target in request.targets:
-            sid = self.deps.registry.latest_llm_socket(target)
-            if sid is None:
-                continue
-            await self.deps.out.emit_to(
-                [sid],
-                names.NS_LLM,
-                names.LLM_REQUEST,
-                {
-                    "mode": request.mode,
-                    "requestId": request.request_id,
-                    "targetRoom": request.room,
-                    "requestingIdentity": request.requester,
-                    "currentRequest": message,
-                    "context": context,
-                    "message": message.get("message", ""),
-                    "requestType": request_type,
-                    "target": target,
-                },
-            )
-        request.forwarded_at = request.last_event = self.deps.clock()
-        if self.deps.settings().auto_push_context:
-            await self.context.push_to_room(request.room)
-
-    async def _reject(self, info: SocketInfo, message: str, request_id: str | None) -> Answer:
-        """§7.2: an ERROR event (before the ack) and the error ack."""
-        await self.deps.out.emit_error(info.sid, info.namespace, message, requestId=request_id)
-        return {"status": "error", "message": message}
+        await self.intake.forward(plan)
 
     # --- extension output (§7.5–§7.8) and cancellation (§7.14) ---------------------------------
     async def stream_start(self, info: SocketInfo, payload: dict[str, Any]) -> Answer:
@@ -305,6 +193,8 @@ class LlmRelay:
 
     async def room_deleted(self, room: str) -> None:
         await self.endings.room_deleted(room)
+        if self.intake.host_queues.discard(room):
+            self.deps.bus.publish(ev.HostQueueChanged(room, 0))
         for rooms in self.watching.values():
             rooms.discard(room)
 

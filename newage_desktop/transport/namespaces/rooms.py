@@ -63,6 +63,12 @@ async def kick_member(call: Call) -> Answer:
     return await _done(call, call.core.rooms.kick_member(p.get("roomName"), target_identity(p)))
 
 
+async def set_room_message_request_mode(call: Call) -> Answer:
+    """§6.5: privileged in the room; the core checks, so the desktop follows the same rule."""
+    p = call.payload
+    return await call.core.set_room_mode(call.socket, p.get("roomName"), p.get("mode"))
+
+
 EVENTS: Namespace = {
     names.GET_ROOMS: EventSpec(get_rooms, reads_only=True),
     names.GET_ROOM_INFO: EventSpec(get_room_info, reads_only=True),
@@ -73,4 +79,5 @@ EVENTS: Namespace = {
     names.REMOVE_CLIENT_FROM_ROOM: EventSpec(remove_client_from_room, admin=True),
     names.SET_MEMBER_ROLE: EventSpec(set_member_role, admin=True),
     names.KICK_MEMBER: EventSpec(kick_member, admin=True),
+    names.SET_ROOM_MESSAGE_REQUEST_MODE: EventSpec(set_room_message_request_mode),
 }
