@@ -43,9 +43,9 @@ def msg(message_id: str, text: str = "hi", **extra: Any) -> dict[str, Any]:
 # --- the file ------------------------------------------------------------------------------------
 
 
-def test_new_file_gets_schema_version_1_and_wal(store: RoomStore, db_path: Path) -> None:
+def test_new_file_gets_the_current_schema_version_and_wal(store: RoomStore, db_path: Path) -> None:
     with sqlite3.connect(db_path) as other:
-        assert other.execute("PRAGMA user_version").fetchone() == (1,)
+        assert other.execute("PRAGMA user_version").fetchone() == (2,)
         assert other.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
@@ -74,7 +74,7 @@ def test_an_empty_file_is_initialised(db_path: Path) -> None:
     with_schema = RoomStore.open(db_path)
     with_schema.close()
     with sqlite3.connect(db_path) as other:
-        assert other.execute("PRAGMA user_version").fetchone() == (1,)
+        assert other.execute("PRAGMA user_version").fetchone() == (2,)
 
 
 def _refused_untouched(path: Path) -> CorruptDatabaseError:
@@ -111,8 +111,8 @@ def test_a_database_of_another_program_is_refused(db_path: Path) -> None:
 
 def test_a_newer_schema_version_is_refused(db_path: Path) -> None:
     with sqlite3.connect(db_path) as other:
-        other.execute("PRAGMA user_version = 2")
-    assert "schema version 2" in str(_refused_untouched(db_path))
+        other.execute("PRAGMA user_version = 3")
+    assert "schema version 3" in str(_refused_untouched(db_path))
 
 
 def test_corrupt_error_message_format() -> None:

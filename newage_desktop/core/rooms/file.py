@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 
 # Messages are stored whole, as JSON: the table layout is internal (§3.5) and the message object
 # of §7.11 grows optional fields. Ids that are looked up get their own indexed columns, and `kind`
@@ -46,7 +46,25 @@ CREATE TABLE messages (
 );
 CREATE INDEX messages_output ON messages (room_id, request_id, output_id);
 """
-_TABLES: Final = frozenset({"rooms", "members", "messages"})
+# Each step takes the file from version i to i + 1, in one transaction with the version bump;
+# a new file runs them all after the version-1 schema.
+_MIGRATIONS: Final = {
+    # 2: the manual assignment table of §6.5.1 (it survives restarts, and goes with its room),
+    # and an index for clearing one kind of message (§7.11 CLEAR_MESSAGES).
+    2: """
+CREATE TABLE assignments (
+    room_id INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    extension TEXT NOT NULL,
+    PRIMARY KEY (room_id, extension)
+);
+CREATE INDEX messages_kind ON messages (room_id, kind);
+""",
+}
+_TABLES_OF: Final = {
+    1: frozenset({"rooms", "members", "messages"}),
+    2: frozenset({"rooms", "members", "messages", "assignments"}),
+}
 
 
 class CorruptDatabaseError(Exception):
@@ -70,10 +88,11 @@ def prepare(db: sqlite3.Connection, path: Path) -> None:
         raise
     if version == 0 and tables:
         raise CorruptDatabaseError(path, "it holds tables of another program")
-    if version not in (0, SCHEMA_VERSION):
+    if version < 0 or version > SCHEMA_VERSION:
         raise CorruptDatabaseError(path, f"unsupported schema version {version}")
-    if version == SCHEMA_VERSION and not _TABLES.issubset(tables):
-        raise CorruptDatabaseError(path, f"missing tables {sorted(_TABLES - tables)}")
+    expected = _TABLES_OF.get(version, frozenset())
+    if version > 0 and not expected.issubset(tables):
+        raise CorruptDatabaseError(path, f"missing tables {sorted(expected - tables)}")
     db.execute("PRAGMA journal_mode = WAL")
     # In WAL mode NORMAL keeps every commit atomic across crashes and avoids an fsync per write,
     # which matters because writes run on the event loop; a power cut may lose the last commits.
@@ -85,7 +104,13 @@ def prepare(db: sqlite3.Connection, path: Path) -> None:
         with savepoint(db):
             for statement in filter(str.strip, _SCHEMA.split(";")):
                 db.execute(statement)
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute("PRAGMA user_version = 1")
+        version = 1
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        with savepoint(db):
+            for statement in filter(str.strip, _MIGRATIONS[target].split(";")):
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {target}")
 
 
 @contextmanager

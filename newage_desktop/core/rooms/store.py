@@ -394,6 +394,42 @@ class RoomStore:
     def count_messages(self, room: str) -> int:
         return int(self._row(f"SELECT COUNT(*) {_IN_ROOM}", room)[0])
 
+    def clear_messages(self, room: str, kinds: Iterable[str]) -> list[str]:
+        """Delete the room's messages of these kinds; returns their ids, oldest first."""
+        kinds = list(kinds)
+        if not kinds:
+            return []
+        marks = ", ".join("?" * len(kinds))
+        where = f"{_IN_ROOM} AND kind IN ({marks})"
+        with self.transaction() as db:
+            ids = [
+                r[0] for r in db.execute(f"SELECT message_id {where} ORDER BY id", (room, *kinds))
+            ]
+            db.execute(f"DELETE {where}", (room, *kinds))
+        return ids
+
+    # --- manual assignments (§6.5.1) ------------------------------------------------------------
+
+    def set_manual_assignment(self, room: str, extensions: Iterable[str]) -> None:
+        """Replace the room's row of the manual table; an empty list removes it."""
+        with self.transaction() as db:
+            room_id = self._room_id(room)
+            db.execute("DELETE FROM assignments WHERE room_id = ?", (room_id,))
+            for position, extension in enumerate(dict.fromkeys(extensions)):
+                db.execute(
+                    "INSERT INTO assignments (room_id, position, extension) VALUES (?, ?, ?)",
+                    (room_id, position, extension),
+                )
+
+    def manual_assignments(self) -> dict[str, list[str]]:
+        table: dict[str, list[str]] = {}
+        for name, extension in self._db.execute(
+            "SELECT rooms.name, extension FROM assignments JOIN rooms ON rooms.id = room_id"
+            " ORDER BY rooms.id, position"
+        ):
+            table.setdefault(name, []).append(extension)
+        return table
+
 
 # --- helpers -------------------------------------------------------------------------------------
 
