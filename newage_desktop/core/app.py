@@ -188,6 +188,32 @@ class Core:
         """The guest request messages a HostSubmit room holds for its host, oldest first."""
         return self.relay.intake.host_queues.peek(room)
 
+    # --- history editing (§7.11) ----------------------------------------------------------------
+    async def edit_message(
+        self, actor: SocketInfo, room: Any, message_id: Any, updated_fields: Any
+    ) -> dict[str, Any]:
+        payload = {"roomName": room, "messageId": message_id, "updatedFields": updated_fields}
+        return await self.relay.editing.edit(actor, payload)
+
+    async def delete_messages(
+        self, actor: SocketInfo, room: Any, message_ids: Any
+    ) -> dict[str, Any]:
+        return await self.relay.editing.delete(actor, {"roomName": room, "messageIds": message_ids})
+
+    async def clear_messages(
+        self,
+        actor: SocketInfo,
+        room: Any,
+        clear_requests: bool = True,
+        clear_responses: bool = True,
+    ) -> dict[str, Any]:
+        payload = {
+            "roomName": room,
+            "clearRequests": clear_requests,
+            "clearResponses": clear_responses,
+        }
+        return await self.relay.editing.clear(actor, payload)
+
     def now(self) -> str:
         return iso_utc(self.clock())
 

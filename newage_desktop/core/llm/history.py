@@ -35,6 +35,9 @@ class History:
     def store(self) -> RoomStore:
         return self._store
 
+    def now(self) -> str:
+        return self._now()
+
     def record_request(
         self,
         room: str,

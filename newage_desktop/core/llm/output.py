@@ -253,6 +253,8 @@ class OutputRelay:
         """Create or update the one response of this output; completion and status."""
         relay = self.relay
         request = output.request
+        if output.deleted:
+            return
         message, created = relay.history.upsert_response(
             request.room,
             request_id=request.request_id,

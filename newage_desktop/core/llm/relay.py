@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from newage_desktop.core import events as ev
 from newage_desktop.core.llm.context import ContextPusher
 from newage_desktop.core.llm.deps import RelayDeps
+from newage_desktop.core.llm.editing import HistoryEditor
 from newage_desktop.core.llm.endings import RequestEndings
 from newage_desktop.core.llm.history import History
 from newage_desktop.core.llm.intake import Forward, RequestIntake
@@ -56,6 +57,7 @@ class LlmRelay:
         self.output = OutputRelay(self)
         self.endings = RequestEndings(self)
         self.intake = RequestIntake(self)
+        self.editing = HistoryEditor(self)
         self.context = ContextPusher(deps, history, self.context_readers)
 
     # --- lifecycle -----------------------------------------------------------------------------

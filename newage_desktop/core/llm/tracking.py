@@ -41,6 +41,9 @@ class Output:
     message_text: str | None = None  # set by a non-stream `message`
     response: dict[str, Any] | None = None  # the stored response message, once created
     complete: bool = False  # a `final` END came: later streams of it are unknown (§7.5)
+    # Its response was deleted or cleared (§7.11): the rest of the output is still relayed
+    # live but no longer recorded, so a deleted message never comes back.
+    deleted: bool = False
     # MESSAGE_UPDATED throttle (§7.8, `updates.ResponseUpdates`): when the response's text
     # last went out (its NEW_MESSAGE counts), and when its last END (or `message`) came, unless
     # a stream of it started since.

@@ -130,6 +130,18 @@ async def unwatch_room(call: Call) -> Answer:
     return ok(watching=sorted(watching))
 
 
+async def edit_message(call: Call) -> Answer:
+    return await call.core.relay.editing.edit(call.socket, call.payload)
+
+
+async def delete_message(call: Call) -> Answer:
+    return await call.core.relay.editing.delete(call.socket, call.payload)
+
+
+async def clear_messages(call: Call) -> Answer:
+    return await call.core.relay.editing.clear(call.socket, call.payload)
+
+
 # --- socket.io-stream control from receivers (§8.3, §8.4) -----------------------------------------
 async def stream_read(call: Call) -> Answer:
     forward = call.core.relay.forward_of(call.sid, call.args[0] if call.args else None)
@@ -164,6 +176,9 @@ EVENTS: Namespace = {
     names.GET_SILLYTAVERN_EXTENSION: common.GET_SILLYTAVERN_EXTENSION,
     wire.GET_FULL_CONTEXT: EventSpec(get_full_context, silent=True),
     wire.GET_OFFLINE_MESSAGES: EventSpec(get_full_context, silent=True),
+    names.EDIT_MESSAGE: EventSpec(edit_message),
+    names.DELETE_MESSAGE: EventSpec(delete_message),
+    names.CLEAR_MESSAGES: EventSpec(clear_messages),
     wire.WATCH_ROOM: EventSpec(watch_room, admin=True),
     wire.UNWATCH_ROOM: EventSpec(unwatch_room, admin=True),
     wire.CLIENT_STREAM_START: _STREAM,
