@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -30,6 +31,7 @@ from newage_desktop.core.llm.relay import LlmRelay
 from newage_desktop.core.outbox import Outbox
 from newage_desktop.core.registry import Registry, SocketInfo
 from newage_desktop.core.rooms.modeswitch import ModeSwitch
+from newage_desktop.core.rooms.policy import AssignmentControl, Assignments
 from newage_desktop.core.rooms.service import Notice, RoomResult, RoomService
 from newage_desktop.core.rooms.store import RoomStore
 from newage_desktop.core.store.datadir import DataDir
@@ -58,9 +60,17 @@ class KeyState:
 class Core:
     """State and operations of one relay server."""
 
-    def __init__(self, datadir: DataDir, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        datadir: DataDir,
+        *,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
         self.datadir = datadir
         self.clock = clock
+        # The random source of the Random policy and of background thinking (tests seed it).
+        self.rng = rng if rng is not None else random.Random()
         self.bus = ev.EventBus()
         self.settings_store = SettingsStore(datadir)
         self.trust = TrustStore(datadir)
@@ -126,6 +136,17 @@ class Core:
             counters=self.counters,
         )
         self._relay = LlmRelay(deps, History(self._store, now=self.now))
+        self.assignments = Assignments(
+            self._store,
+            self.registry.available_extensions,
+            lambda: self.settings.connection_policy,
+            self.rng,
+        )
+        deps.assigned = self.assignments.for_room
+        self.assignment_control = AssignmentControl(
+            self.assignments, self.registry, self.outbox, self.bus, self._write_setting
+        )
+        self.assignments.changed()  # the state at start is the baseline, nothing to announce
         self.modes = ModeSwitch(
             self._store, self.registry, self.outbox, self.bus, self._relay.intake.host_queues
         )
@@ -178,6 +199,19 @@ class Core:
     @property
     def context(self) -> ContextPusher:
         return self.relay.context
+
+    # --- assignment (§6.5.1) ---------------------------------------------------------------------
+    async def set_connection_policy(self, actor: SocketInfo, policy: Any) -> dict[str, Any]:
+        return await self.assignment_control.set_policy(actor, policy)
+
+    async def assign_extensions(
+        self, actor: SocketInfo, room: Any, extensions: Any
+    ) -> dict[str, Any]:
+        return await self.assignment_control.assign(actor, room, extensions)
+
+    def _write_setting(self, name: str, value: Any) -> None:
+        for warning in self.settings_store.update({name: value}):
+            log.warning(warning)
 
     # --- room modes (§7.3) ----------------------------------------------------------------------
     async def set_room_mode(self, actor: SocketInfo, room: Any, mode: Any) -> dict[str, Any]:
@@ -297,6 +331,8 @@ class Core:
             await self.deliver_notice(notice)
         for room in result.changed_rooms:
             self.bus.publish(ev.RoomChanged(room))
+        if result.changed_rooms and self._rooms is not None:
+            await self.assignment_control.refresh()  # the set of rooms may have changed
 
     async def deliver_notice(self, notice: Notice) -> None:
         if notice.chat_room is not None:  # chat events also reach extensions and watchers
@@ -380,6 +416,7 @@ class Core:
         elif change == "updated":
             self.bus.publish(ev.ClientUpdated(reg.entry()))
         if change is not None:
+            await self.assignment_control.refresh()  # availability may have changed
             await self.broadcast_client_list()
 
     async def socket_closed(self, sid: str) -> None:
@@ -396,6 +433,7 @@ class Core:
             )
             await self._relay.socket_closed(info, gone)
             self.context.socket_closed(sid)
+        await self.assignment_control.refresh()
         if change is None:
             return
         reg = self.registry.registration(info.identity)

@@ -161,6 +161,14 @@ class MessagesCleared:
     responses: bool
 
 
+@dataclass(frozen=True)
+class AssignmentsChanged:
+    """The policy or an assignment changed (§6.5.1): every assignable room's extensions."""
+
+    policy: str
+    assignments: dict[str, list[str]]
+
+
 CoreEvent = (
     ClientConnected
     | ClientDisconnected
@@ -183,6 +191,7 @@ CoreEvent = (
     | MessageEdited
     | MessagesDeleted
     | MessagesCleared
+    | AssignmentsChanged
 )
 
 Subscriber = Callable[[CoreEvent], None]

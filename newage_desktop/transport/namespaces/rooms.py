@@ -69,6 +69,29 @@ async def set_room_message_request_mode(call: Call) -> Answer:
     return await call.core.set_room_mode(call.socket, p.get("roomName"), p.get("mode"))
 
 
+async def set_connection_policy(call: Call) -> Answer:
+    return await call.core.set_connection_policy(call.socket, call.payload.get("policy"))
+
+
+async def get_connection_policy(call: Call) -> Answer:
+    return {"status": "ok", "policy": call.core.settings.connection_policy}
+
+
+async def assign_extension_to_client(call: Call) -> Answer:
+    p = call.payload
+    return await call.core.assign_extensions(call.socket, p.get("clientRoom"), p.get("extensions"))
+
+
+async def get_assignments(call: Call) -> Answer:
+    return {"status": "ok", "assignments": call.core.assignments.all()}
+
+
+async def get_assignments_for_room(call: Call) -> Answer:
+    room = call.payload.get("roomName")
+    found = call.core.assignments.for_room(room) if isinstance(room, str) else []
+    return {"status": "ok", "assignments": found}
+
+
 EVENTS: Namespace = {
     names.GET_ROOMS: EventSpec(get_rooms, reads_only=True),
     names.GET_ROOM_INFO: EventSpec(get_room_info, reads_only=True),
@@ -80,4 +103,9 @@ EVENTS: Namespace = {
     names.SET_MEMBER_ROLE: EventSpec(set_member_role, admin=True),
     names.KICK_MEMBER: EventSpec(kick_member, admin=True),
     names.SET_ROOM_MESSAGE_REQUEST_MODE: EventSpec(set_room_message_request_mode),
+    names.SET_CONNECTION_POLICY: EventSpec(set_connection_policy, admin=True),
+    names.GET_CONNECTION_POLICY: EventSpec(get_connection_policy, reads_only=True),
+    names.ASSIGN_EXTENSION_TO_CLIENT: EventSpec(assign_extension_to_client, admin=True),
+    names.GET_ASSIGNMENTS: EventSpec(get_assignments, reads_only=True),
+    names.GET_ASSIGNMENTS_FOR_ROOM: EventSpec(get_assignments_for_room, reads_only=True),
 }
