@@ -12,7 +12,7 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ from newage_desktop.core.llm.history import History
 from newage_desktop.core.llm.relay import LlmRelay
 from newage_desktop.core.outbox import Outbox
 from newage_desktop.core.registry import Registry, SocketInfo
+from newage_desktop.core.rooms.members import Members
 from newage_desktop.core.rooms.modeswitch import ModeSwitch
 from newage_desktop.core.rooms.policy import AssignmentControl, Assignments
 from newage_desktop.core.rooms.service import Notice, RoomResult, RoomService
@@ -43,6 +44,10 @@ if TYPE_CHECKING:
     from newage_desktop.core.llm.context import ContextPusher
 
 log = logging.getLogger("newage")
+
+# How often timed mutes and think checks are looked at; their own times are exact multiples of
+# nothing, so this is the worst lateness of an unmute or a think.
+ROOM_TICK_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,9 @@ class Core:
         self._rooms: RoomService | None = None
         self._relay: LlmRelay | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._room_timer: asyncio.Task[Any] | None = None
+        # More work for the room timer loop (background thinking registers here).
+        self.room_tick_hooks: list[Callable[[], Awaitable[None]]] = []
         # Coalesced client-list broadcasts (§5): loop time of the last pair, and the timer of
         # the trailing pair while one is due.
         self._client_list_sent_at: float | None = None
@@ -147,6 +155,17 @@ class Core:
             self.assignments, self.registry, self.outbox, self.bus, self._write_setting
         )
         self.assignments.changed()  # the state at start is the baseline, nothing to announce
+        self.members = Members(
+            self._rooms,
+            self.registry,
+            self.outbox,
+            self.bus,
+            lambda: self.clock(),
+            self.deliver,
+            self.assignments.for_room,
+        )
+        self.mutes = self.statuses = self.members  # the names the GUI and the docs use
+        deps.muted = self.members.is_muted
         self.modes = ModeSwitch(
             self._store, self.registry, self.outbox, self.bus, self._relay.intake.host_queues
         )
@@ -155,11 +174,26 @@ class Core:
         return warnings
 
     def start_background(self) -> None:
-        """Timers of a running server (request and receiver time-outs). Needs the loop."""
+        """Timers of a running server (request and receiver time-outs, mutes). Needs the loop."""
         self.relay.start()
+        self._room_timer = self.spawn(self._room_ticks())
+
+    async def _room_ticks(self) -> None:
+        """Mute expiry (§7.12) and background thinking (§7.13) on the core's clock."""
+        while True:
+            await asyncio.sleep(ROOM_TICK_SECONDS)
+            try:
+                await self.members.tick()
+                for hook in self.room_tick_hooks:
+                    await hook()
+            except Exception:
+                log.exception("room timers failed")
 
     async def stop_background(self) -> None:
         self._cancel_client_list_timer()
+        if self._room_timer is not None:
+            self._room_timer.cancel()
+            self._room_timer = None
         if self._relay is not None:
             await self._relay.stop()
 
@@ -212,6 +246,22 @@ class Core:
     def _write_setting(self, name: str, value: Any) -> None:
         for warning in self.settings_store.update({name: value}):
             log.warning(warning)
+
+    # --- mute and member status (§6.5, §7.12) --------------------------------------------------
+    async def mute_member(
+        self, actor: SocketInfo, target: Any, room: Any = None, duration: Any = None
+    ) -> dict[str, Any]:
+        return await self.members.mute(actor, target, room, duration)
+
+    async def unmute_member(
+        self, actor: SocketInfo, target: Any, room: Any = None
+    ) -> dict[str, Any]:
+        return await self.members.unmute(actor, target, room)
+
+    async def set_member_status(
+        self, actor: SocketInfo, event: str, payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        return await self.members.status_event(actor, event, payload)
 
     # --- room modes (§7.3) ----------------------------------------------------------------------
     async def set_room_mode(self, actor: SocketInfo, room: Any, mode: Any) -> dict[str, Any]:
@@ -433,6 +483,10 @@ class Core:
             )
             await self._relay.socket_closed(info, gone)
             self.context.socket_closed(sid)
+            if info.namespace == names.NS_LLM and not self.registry.sids_of_identity(
+                info.identity, names.NS_LLM
+            ):
+                await self.members.llm_gone(info.identity)
         await self.assignment_control.refresh()
         if change is None:
             return

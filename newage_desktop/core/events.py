@@ -169,6 +169,22 @@ class AssignmentsChanged:
     assignments: dict[str, list[str]]
 
 
+@dataclass(frozen=True)
+class MuteChanged:
+    identity: str
+    muted: bool
+    by: str
+    room: str | None
+    until: float | None  # clock seconds; None = permanent (or unmuted)
+
+
+@dataclass(frozen=True)
+class MemberStatusChanged:
+    identity: str
+    room: str
+    status: str  # idle | typing | processing | paused | muted (§7.12)
+
+
 CoreEvent = (
     ClientConnected
     | ClientDisconnected
@@ -192,6 +208,8 @@ CoreEvent = (
     | MessagesDeleted
     | MessagesCleared
     | AssignmentsChanged
+    | MuteChanged
+    | MemberStatusChanged
 )
 
 Subscriber = Callable[[CoreEvent], None]

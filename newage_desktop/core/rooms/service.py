@@ -368,6 +368,14 @@ class RoomService:
         identities = _unique(recipients)
         return Notice(identities, namespace, event, payload) if identities else None
 
+    def system_message(self, room_name: str, text: str) -> RoomResult:
+        """Record a system message in a room and announce it (mutes, §7.11)."""
+        room = self._store.get(room_name)
+        if room is None:
+            return _error(errors.ROOM_NOT_FOUND)
+        message = self._system_message(room_name, text)
+        return RoomResult({"status": "ok"}, [self._chat_notice(room, message)], [room_name])
+
     def _system_message(self, room: str, text: str) -> dict[str, Any]:
         """Record a system message (§7.11) and return it."""
         message = {

@@ -142,6 +142,10 @@ async def clear_messages(call: Call) -> Answer:
     return await call.core.relay.editing.clear(call.socket, call.payload)
 
 
+async def member_status(call: Call) -> Answer:
+    return await call.core.set_member_status(call.socket, call.event, call.payload)
+
+
 # --- socket.io-stream control from receivers (§8.3, §8.4) -----------------------------------------
 async def stream_read(call: Call) -> Answer:
     forward = call.core.relay.forward_of(call.sid, call.args[0] if call.args else None)
@@ -179,6 +183,10 @@ EVENTS: Namespace = {
     names.EDIT_MESSAGE: EventSpec(edit_message),
     names.DELETE_MESSAGE: EventSpec(delete_message),
     names.CLEAR_MESSAGES: EventSpec(clear_messages),
+    names.START_TYPING: EventSpec(member_status),
+    names.STOP_TYPING: EventSpec(member_status),
+    names.START_PROCESSING: EventSpec(member_status),
+    names.STOP_PROCESSING: EventSpec(member_status),
     wire.WATCH_ROOM: EventSpec(watch_room, admin=True),
     wire.UNWATCH_ROOM: EventSpec(unwatch_room, admin=True),
     wire.CLIENT_STREAM_START: _STREAM,

@@ -92,6 +92,18 @@ async def get_assignments_for_room(call: Call) -> Answer:
     return {"status": "ok", "assignments": found}
 
 
+async def mute_member(call: Call) -> Answer:
+    p = call.payload
+    return await call.core.mute_member(
+        call.socket, target_identity(p), p.get("roomName"), p.get("duration")
+    )
+
+
+async def unmute_member(call: Call) -> Answer:
+    p = call.payload
+    return await call.core.unmute_member(call.socket, target_identity(p), p.get("roomName"))
+
+
 EVENTS: Namespace = {
     names.GET_ROOMS: EventSpec(get_rooms, reads_only=True),
     names.GET_ROOM_INFO: EventSpec(get_room_info, reads_only=True),
@@ -106,6 +118,8 @@ EVENTS: Namespace = {
     names.SET_CONNECTION_POLICY: EventSpec(set_connection_policy, admin=True),
     names.GET_CONNECTION_POLICY: EventSpec(get_connection_policy, reads_only=True),
     names.ASSIGN_EXTENSION_TO_CLIENT: EventSpec(assign_extension_to_client, admin=True),
+    names.MUTE_MEMBER: EventSpec(mute_member),
+    names.UNMUTE_MEMBER: EventSpec(unmute_member),
     names.GET_ASSIGNMENTS: EventSpec(get_assignments, reads_only=True),
     names.GET_ASSIGNMENTS_FOR_ROOM: EventSpec(get_assignments_for_room, reads_only=True),
 }
