@@ -31,10 +31,12 @@ from newage_desktop.core.llm.relay import LlmRelay
 from newage_desktop.core.outbox import Outbox
 from newage_desktop.core.registry import Registry, SocketInfo
 from newage_desktop.core.rooms.members import Members
+from newage_desktop.core.rooms.modes import CONVERSATIONAL
 from newage_desktop.core.rooms.modeswitch import ModeSwitch
 from newage_desktop.core.rooms.policy import AssignmentControl, Assignments
 from newage_desktop.core.rooms.service import Notice, RoomResult, RoomService
 from newage_desktop.core.rooms.store import RoomStore
+from newage_desktop.core.rooms.thinking import ThinkScheduler
 from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.core.store.settings import Settings, SettingsStore
 from newage_desktop.protocol import errors as err
@@ -169,9 +171,37 @@ class Core:
         self.modes = ModeSwitch(
             self._store, self.registry, self.outbox, self.bus, self._relay.intake.host_queues
         )
+        self.on_mode_changed = self.modes.on_changed
+        self.thinking = self._think_scheduler()
         self.started_at = self.clock()
         self.debug_mode = self.settings.debug_mode
         return warnings
+
+    def _think_scheduler(self) -> ThinkScheduler:
+        store, relay = self.rooms.store, self.relay
+
+        async def send_think(room: str, extension: str, instruction: str, kind: str) -> None:
+            request_id = await relay.think(room, extension, instruction)
+            log.info(f"Background think in {room} by {extension} ({kind}): {request_id}")
+            self.bus.publish(ev.ThinkStarted(room, extension, request_id, kind))
+
+        scheduler = ThinkScheduler(
+            clock=lambda: self.clock(),
+            rng=self.rng,
+            settings=lambda: self.settings,
+            conversational_rooms=lambda: [
+                r.name for r in store.list_rooms() if r.mode == CONVERSATIONAL
+            ],
+            assigned=self.assignments.for_room,
+            available=self.registry.available_extensions,
+            is_muted=self.members.is_muted,
+            has_history=lambda room: store.count_messages(room) > 0,
+            send_think=send_think,
+        )
+        self.modes.on_changed.append(scheduler.mode_changed)
+        self.members.on_unmuted.append(scheduler.unmuted)
+        self.room_tick_hooks.append(scheduler.tick)
+        return scheduler
 
     def start_background(self) -> None:
         """Timers of a running server (request and receiver time-outs, mutes). Needs the loop."""

@@ -185,6 +185,16 @@ class MemberStatusChanged:
     status: str  # idle | typing | processing | paused | muted (§7.12)
 
 
+@dataclass(frozen=True)
+class ThinkStarted:
+    """A background think went to an extension (§7.13)."""
+
+    room: str
+    extension: str
+    request_id: str
+    kind: str  # periodic | post_unmute
+
+
 CoreEvent = (
     ClientConnected
     | ClientDisconnected
@@ -210,6 +220,7 @@ CoreEvent = (
     | AssignmentsChanged
     | MuteChanged
     | MemberStatusChanged
+    | ThinkStarted
 )
 
 Subscriber = Callable[[CoreEvent], None]

@@ -9,6 +9,7 @@ and announced before its ack; only forwarded ones are tracked, timed and sent (a
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -184,6 +185,43 @@ class RequestIntake:
             )
             await self.deps.out.emit_to([sid], names.NS_LLM, names.LLM_REQUEST, payload)
         request.forwarded_at = request.last_event = self.deps.clock()
+
+    async def think(self, room_name: str, extension: str, instruction: str) -> str:
+        relay, deps = self.relay, self.deps
+        room = relay.history.store.get(room_name)
+        request_id = f"think_{uuid.uuid4()}"
+        now = deps.clock()
+        request = TrackedRequest(
+            request_id=request_id,
+            room=room_name,
+            mode=room.mode if room is not None else modes.CONVERSATIONAL,
+            requester=None,
+            targets=[extension],
+            forwarded_at=now,
+            last_event=now,
+        )
+        relay.requests[request_id] = request
+        settings = deps.settings()
+        context = relay.history.context(
+            room_name, settings.forward_context_limit, settings.max_payload_bytes
+        )
+        sid = deps.registry.latest_llm_socket(extension)
+        if sid is not None:
+            payload = {
+                "mode": request.mode,
+                "type": modes.THINK_REQUEST,
+                "requestId": request_id,
+                "targetRoom": room_name,
+                "requestingIdentity": None,
+                "currentRequest": None,
+                "context": context,
+                "instruction": instruction,
+                "message": instruction,
+                "requestType": "newMessage",
+                "target": extension,
+            }
+            await deps.out.emit_to([sid], names.NS_LLM, names.LLM_REQUEST, payload)
+        return request_id
 
     async def _reject(self, info: SocketInfo, message: str, request_id: str | None) -> Answer:
         """§7.2: an ERROR event (before the ack) and the error ack."""

@@ -171,6 +171,10 @@ class LlmRelay:
     async def forward(self, plan: Forward) -> None:
         await self.intake.forward(plan)
 
+    async def think(self, room: str, extension: str, instruction: str) -> str:
+        """A THINK_REQUEST (§7.13, §7.4) to one extension; tracked without a requester."""
+        return await self.intake.think(room, extension, instruction)
+
     # --- extension output (§7.5–§7.8) and cancellation (§7.14) ---------------------------------
     async def stream_start(self, info: SocketInfo, payload: dict[str, Any]) -> Answer:
         return await self.output.stream_start(info, payload)
