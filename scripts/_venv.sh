@@ -29,5 +29,6 @@ ensure_venv() {
     .venv/bin/python -m pip install --quiet -e "$spec"
     touch "$stamp"
   fi
+  scripts/build_web.sh || echo "The web monitor page was not built (see above)." >&2
   scripts/build_admin_ui.sh || echo "The Socket.IO Admin UI was not built (see above)." >&2
 }
