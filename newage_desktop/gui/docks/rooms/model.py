@@ -26,6 +26,8 @@ class MemberView:
     client_id: str | None
     client_type: str
     online: bool
+    status: str = "idle"  # idle | typing | processing | paused | muted (§7.12)
+    muted: bool = False
 
 
 @dataclass(frozen=True)
@@ -35,24 +37,39 @@ class RoomView:
     mode: str
     created_at: str
     members: tuple[MemberView, ...]
+    assigned: tuple[str, ...] = ()  # its extensions under the connection policy (§6.5.1)
 
 
 def rooms_snapshot(core: Core) -> list[RoomView]:
     """Every room in creation order with its members (runs on the server loop)."""
     online = core.registry.is_registered
-    return [
-        RoomView(
-            name=room.name,
-            personal=room.personal,
-            mode=room.mode,
-            created_at=room.created_at,
-            members=tuple(
-                MemberView(m.identity, m.role, m.client_id, m.client_type, online(m.identity))
-                for m in room.members
-            ),
+    assignments = core.assignments.all()
+    views = []
+    for room in core.rooms.store.list_rooms():
+        statuses = core.statuses.of_room(room.name)
+        members = tuple(
+            MemberView(
+                m.identity,
+                m.role,
+                m.client_id,
+                m.client_type,
+                online(m.identity),
+                statuses.get(m.identity, "idle"),
+                core.mutes.is_muted(m.identity),
+            )
+            for m in room.members
         )
-        for room in core.rooms.store.list_rooms()
-    ]
+        views.append(
+            RoomView(
+                name=room.name,
+                personal=room.personal,
+                mode=room.mode,
+                created_at=room.created_at,
+                members=members,
+                assigned=tuple(assignments.get(room.name, ())),
+            )
+        )
+    return views
 
 
 class _RoomNode:
@@ -139,7 +156,8 @@ class RoomsModel(QAbstractItemModel):
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.ToolTipRole:
-            return fill(self.tr("Created %1"), room.created_at)
+            served = ", ".join(room.assigned) if room.assigned else self.tr("no extension")
+            return fill(self.tr("Created %1\nExtensions: %2"), room.created_at, served)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if column == 0:
@@ -147,7 +165,10 @@ class RoomsModel(QAbstractItemModel):
         if column == 1:
             return room.mode
         if column == 2:
-            return self.tr("personal room") if room.personal else self.tr("room")
+            kind = self.tr("personal room") if room.personal else self.tr("room")
+            return (
+                fill(self.tr("%1 → %2"), kind, ", ".join(room.assigned)) if room.assigned else kind
+            )
         return self.tr("%n member(s)", "", len(room.members))
 
     def _member_data(self, room: RoomView, member: MemberView, column: int, role: int) -> Any:
@@ -167,7 +188,20 @@ class RoomsModel(QAbstractItemModel):
             return self.role_name(member.role)
         if column == 2:
             return member.client_type
-        return self.tr("online") if member.online else self.tr("offline")
+        state = self.tr("online") if member.online else self.tr("offline")
+        if member.muted:
+            return fill(self.tr("%1, muted"), state)
+        status = self.status_name(member.status)
+        return state if member.status == "idle" else fill(self.tr("%1, %2"), state, status)
+
+    def status_name(self, status: str) -> str:
+        names = {
+            "typing": self.tr("typing"),
+            "processing": self.tr("processing"),
+            "paused": self.tr("paused"),
+            "muted": self.tr("muted"),
+        }
+        return names.get(status, status)
 
     def role_name(self, role: str) -> str:
         names = {
