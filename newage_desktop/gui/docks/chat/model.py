@@ -40,6 +40,7 @@ class ChatItem:
     request_id: str | None = None
     status: str = ""
     detail: str = ""
+    message_id: str | None = None  # the stored message's id, once known (editing, §7.11)
 
 
 def request_key(request_id: str) -> str:
@@ -82,6 +83,7 @@ def item_of(message: dict[str, Any]) -> ChatItem:
         text=str(text),
         time=str(message.get("timestamp") or ""),
         request_id=request_id if isinstance(request_id, str) else None,
+        message_id=str(message.get("messageId")) if message.get("messageId") else None,
     )
 
 

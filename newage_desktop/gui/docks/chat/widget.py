@@ -22,6 +22,7 @@ from newage_desktop.core.llm.desktop import DESKTOP_IDENTITY, desktop_request
 from newage_desktop.core.rooms.service import SYSTEM_IDENTITY
 from newage_desktop.gui.bridge import CoreBridge
 from newage_desktop.gui.docks.base import DockBase, Snapshot
+from newage_desktop.gui.docks.chat.editing import ChatEditing
 from newage_desktop.gui.docks.chat.model import (
     ChatItem,
     ChatModel,
@@ -137,6 +138,8 @@ class ChatDock(DockBase):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([400, 70])
         self.body.addWidget(splitter)
+        self.editing = ChatEditing(self)
+        self.room_combo.currentIndexChanged.connect(lambda _i: self.editing.room_changed())
         self._update_send()
         self.start()
 
@@ -155,6 +158,7 @@ class ChatDock(DockBase):
         self.prompt.setPlaceholderText(
             self.tr("Message to the extension — Enter sends, Shift+Enter starts a new line")
         )
+        self.editing.retranslate()
         self.view.rebuild()  # author and status labels are translated
         self._update_hint()
 
@@ -189,6 +193,9 @@ class ChatDock(DockBase):
             "done": self.tr("done"),
             "failed": self.tr("failed"),
             "timed out": self.tr("timed out"),
+            # §7.3 dispositions: nothing was sent to an extension
+            "queued": self.tr("queued for the host (HostSubmit)"),
+            "recorded": self.tr("recorded, not sent to an extension"),
         }
         return texts.get(status, status)
 
@@ -281,6 +288,7 @@ class ChatDock(DockBase):
 
     # --- live events ---------------------------------------------------------------------------
     def handle_events(self, batch: list[ev.CoreEvent]) -> None:
+        self.editing.handle_events(batch)
         grown: set[tuple[str, str]] = set()
         statuses: set[str] = set()
         targets = added = history = False
@@ -313,7 +321,9 @@ class ChatDock(DockBase):
                             event.text,
                             _now(),
                             event.request_id,
-                            status="waiting",
+                            status="waiting"
+                            if event.disposition == "forwarded"
+                            else event.disposition,
                         )
                     )
                     added = True
