@@ -407,6 +407,12 @@ class Core:
 
     async def deliver(self, result: RoomResult) -> None:
         """Send a room operation's notices and publish its room changes."""
+        if self._store is not None:
+            # Whoever deleted it (the wire, the desktop, a personal room's last leave), a gone
+            # room's requests end, its HostSubmit queue goes and mode followers hear mode "".
+            for room in [r for r in result.changed_rooms if self._store.get(r) is None]:
+                await self.relay.room_deleted(room)
+                self.modes.notify(room, "")
         for notice in result.notices:
             await self.deliver_notice(notice)
         for room in result.changed_rooms:

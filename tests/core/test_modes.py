@@ -153,6 +153,23 @@ async def test_leaving_host_submit_or_deleting_the_room_discards_the_queue(
     assert core.host_queue("lobby") == []
 
 
+async def test_a_room_deleted_from_the_desktop_drops_its_queue_and_tells_the_hooks(
+    core: Core, lobby: dict[str, SocketInfo]
+) -> None:
+    """The desktop deletes through the room service and `deliver`, not the wire handler."""
+    seen: list[tuple[str, str]] = []
+    core.on_mode_changed.append(lambda room, mode: seen.append((room, mode)))
+    await set_mode(core, lobby["host"], "HostSubmit")
+    await send(core, lobby["guest"], "g1", "one")
+    assert seen == [("lobby", "HostSubmit")]
+    result = core.rooms.delete_room("lobby", is_registered=core.registry.is_registered)
+    await core.deliver(result)
+    assert core.host_queue("lobby") == []
+    assert seen == [("lobby", "HostSubmit"), ("lobby", "")]
+    await core.deliver(core.rooms.create_room("lobby", creator=None))
+    assert seen[-1] == ("lobby", "")  # a new room is not a mode change
+
+
 async def test_a_queued_request_needs_no_extension(
     core: Core, lobby: dict[str, SocketInfo]
 ) -> None:
