@@ -2,6 +2,57 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AdminUiGroup</name>
+    <message>
+        <source>Socket.IO Admin UI</source>
+        <translation>Socket.IO 管理界面</translation>
+    </message>
+    <message>
+        <source>Let the Socket.IO Admin UI connect (namespace /admin)</source>
+        <translation>允许 Socket.IO 管理界面连接（命名空间 /admin）</translation>
+    </message>
+    <message>
+        <source>Username:</source>
+        <translation>用户名：</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>密码：</translation>
+    </message>
+    <message>
+        <source>(unchanged)</source>
+        <translation>（不变）</translation>
+    </message>
+    <message>
+        <source>required</source>
+        <translation>必填</translation>
+    </message>
+    <message>
+        <source>Read-only: the UI cannot disconnect sockets or emit events</source>
+        <translation>只读：管理界面不能断开连接或发送事件</translation>
+    </message>
+    <message>
+        <source>List every socket and its rooms (development mode; costs some speed)</source>
+        <translation>列出每个连接及其房间（开发模式；会降低一些速度）</translation>
+    </message>
+    <message>
+        <source>Takes effect after the server restarts. Then open {0} in a browser and log in with server URL {1} and this username and password.</source>
+        <translation>服务器重启后生效。然后在浏览器中打开 {0}，用服务器地址 {1} 以及这里的用户名和密码登录。</translation>
+    </message>
+    <message>
+        <source>The password must be at most {0} bytes.</source>
+        <translation>密码最多 {0} 个字节。</translation>
+    </message>
+    <message>
+        <source>Enter a username for the Admin UI.</source>
+        <translation>请输入管理界面的用户名。</translation>
+    </message>
+    <message>
+        <source>Enter a password for the Admin UI.</source>
+        <translation>请输入管理界面的密码。</translation>
+    </message>
+</context>
+<context>
     <name>AppActions</name>
     <message>
         <source>Hide window</source>
@@ -120,6 +171,13 @@
     </message>
 </context>
 <context>
+    <name>AssignDialog</name>
+    <message>
+        <source>Extensions for %1</source>
+        <translation>%1 的扩展</translation>
+    </message>
+</context>
+<context>
     <name>ChatDock</name>
     <message>
         <source>Chat</source>
@@ -206,12 +264,82 @@ Type below and press Enter to ask {0}.</source>
         <translation>超时</translation>
     </message>
     <message>
+        <source>queued for the host (HostSubmit)</source>
+        <translation>已排队，等待主持人（HostSubmit）</translation>
+    </message>
+    <message>
+        <source>recorded, not sent to an extension</source>
+        <translation>已记录，未发送给扩展</translation>
+    </message>
+    <message>
         <source>(no extension connected)</source>
         <translation>（没有已连接的扩展）</translation>
     </message>
     <message>
         <source>(no room)</source>
         <translation>（没有房间）</translation>
+    </message>
+</context>
+<context>
+    <name>ChatEditing</name>
+    <message>
+        <source>Edit message…</source>
+        <translation>编辑消息…</translation>
+    </message>
+    <message>
+        <source>Delete messages</source>
+        <translation>删除消息</translation>
+    </message>
+    <message>
+        <source>Clear room…</source>
+        <translation>清空房间…</translation>
+    </message>
+    <message>
+        <source>Remove the room&apos;s messages for everyone</source>
+        <translation>为所有人删除该房间的消息</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n guest message(s) waiting for the host</source>
+        <translation>
+            <numerusform>%n 条访客消息等待主持人</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Edit message</source>
+        <translation>编辑消息</translation>
+    </message>
+    <message>
+        <source>Text of the message by %1:</source>
+        <translation>%1 的消息文本：</translation>
+    </message>
+    <message numerus="yes">
+        <source>Delete %n message(s) from the room&apos;s history, for everyone?</source>
+        <translation>
+            <numerusform>从房间历史中为所有人删除 %n 条消息？</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Clear room</source>
+        <translation>清空房间</translation>
+    </message>
+</context>
+<context>
+    <name>ClearDialog</name>
+    <message>
+        <source>Clear %1</source>
+        <translation>清空 %1</translation>
+    </message>
+    <message>
+        <source>Requests and system messages</source>
+        <translation>请求和系统消息</translation>
+    </message>
+    <message>
+        <source>Responses</source>
+        <translation>回复</translation>
+    </message>
+    <message>
+        <source>Remove from the room&apos;s history, for everyone:</source>
+        <translation>从房间历史中为所有人删除：</translation>
     </message>
 </context>
 <context>
@@ -785,6 +913,49 @@ To connect SillyTavern: SillyTavern → Install extension…, start SillyTavern,
     </message>
 </context>
 <context>
+    <name>MuteDialog</name>
+    <message>
+        <source>Mute %1 in %2</source>
+        <translation>在 %2 中禁言 %1</translation>
+    </message>
+    <message>
+        <source>30 seconds</source>
+        <translation>30 秒</translation>
+    </message>
+    <message>
+        <source>5 minutes</source>
+        <translation>5 分钟</translation>
+    </message>
+    <message>
+        <source>1 hour</source>
+        <translation>1 小时</translation>
+    </message>
+    <message>
+        <source>1 day</source>
+        <translation>1 天</translation>
+    </message>
+    <message>
+        <source>Permanent</source>
+        <translation>永久</translation>
+    </message>
+    <message>
+        <source>Custom…</source>
+        <translation>自定义…</translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation> 秒</translation>
+    </message>
+    <message>
+        <source>Duration:</source>
+        <translation>时长：</translation>
+    </message>
+    <message>
+        <source>Seconds:</source>
+        <translation>秒数：</translation>
+    </message>
+</context>
+<context>
     <name>Notifier</name>
     <message>
         <source>…and {0} more</source>
@@ -983,6 +1154,30 @@ To connect SillyTavern: SillyTavern → Install extension…, start SillyTavern,
         <translation>踢出…</translation>
     </message>
     <message>
+        <source>Mode</source>
+        <translation>模式</translation>
+    </message>
+    <message>
+        <source>How the room&apos;s requests are sent (PROTOCOL §7.3)</source>
+        <translation>房间请求的发送方式（PROTOCOL §7.3）</translation>
+    </message>
+    <message>
+        <source>Assign extensions…</source>
+        <translation>分配扩展…</translation>
+    </message>
+    <message>
+        <source>Mute…</source>
+        <translation>禁言…</translation>
+    </message>
+    <message>
+        <source>Unmute</source>
+        <translation>解除禁言</translation>
+    </message>
+    <message>
+        <source>Connection policy: which extensions serve which room</source>
+        <translation>连接策略：哪些扩展服务哪些房间</translation>
+    </message>
+    <message>
         <source>New room</source>
         <translation>新建房间</translation>
     </message>
@@ -1010,6 +1205,26 @@ To connect SillyTavern: SillyTavern → Install extension…, start SillyTavern,
         <source>Kick %1 from room &quot;%2&quot;?</source>
         <translation>将 %1 踢出房间“%2”？</translation>
     </message>
+    <message>
+        <source>Set mode</source>
+        <translation>设置模式</translation>
+    </message>
+    <message>
+        <source>Connection policy</source>
+        <translation>连接策略</translation>
+    </message>
+    <message>
+        <source>Assign extensions</source>
+        <translation>分配扩展</translation>
+    </message>
+    <message>
+        <source>Mute member</source>
+        <translation>禁言成员</translation>
+    </message>
+    <message>
+        <source>Unmute member</source>
+        <translation>解除成员禁言</translation>
+    </message>
 </context>
 <context>
     <name>RoomsModel</name>
@@ -1030,8 +1245,14 @@ To connect SillyTavern: SillyTavern → Install extension…, start SillyTavern,
         <translation>状态</translation>
     </message>
     <message>
-        <source>Created %1</source>
-        <translation>创建于 %1</translation>
+        <source>no extension</source>
+        <translation>无扩展</translation>
+    </message>
+    <message>
+        <source>Created %1
+Extensions: %2</source>
+        <translation>创建于 %1
+扩展：%2</translation>
     </message>
     <message>
         <source>personal room</source>
@@ -1040,6 +1261,10 @@ To connect SillyTavern: SillyTavern → Install extension…, start SillyTavern,
     <message>
         <source>room</source>
         <translation>房间</translation>
+    </message>
+    <message>
+        <source>%1 → %2</source>
+        <translation>%1 → %2</translation>
     </message>
     <message numerus="yes">
         <source>%n member(s)</source>
@@ -1058,6 +1283,30 @@ To connect SillyTavern: SillyTavern → Install extension…, start SillyTavern,
     <message>
         <source>offline</source>
         <translation>离线</translation>
+    </message>
+    <message>
+        <source>%1, muted</source>
+        <translation>%1，已禁言</translation>
+    </message>
+    <message>
+        <source>%1, %2</source>
+        <translation>%1，%2</translation>
+    </message>
+    <message>
+        <source>typing</source>
+        <translation>正在输入</translation>
+    </message>
+    <message>
+        <source>processing</source>
+        <translation>处理中</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <source>muted</source>
+        <translation>已禁言</translation>
     </message>
     <message>
         <source>master</source>
