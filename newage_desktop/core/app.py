@@ -273,6 +273,11 @@ class Core:
     ) -> dict[str, Any]:
         return await self.assignment_control.assign(actor, room, extensions)
 
+    async def _refresh_assignments(self) -> None:
+        # Disconnects can still be reported after close() at shutdown: the store is gone then.
+        if self._store is not None:
+            await self.assignment_control.refresh()
+
     def _write_setting(self, name: str, value: Any) -> None:
         for warning in self.settings_store.update({name: value}):
             log.warning(warning)
@@ -418,7 +423,7 @@ class Core:
         for room in result.changed_rooms:
             self.bus.publish(ev.RoomChanged(room))
         if result.changed_rooms and self._rooms is not None:
-            await self.assignment_control.refresh()  # the set of rooms may have changed
+            await self._refresh_assignments()  # the set of rooms may have changed
 
     async def deliver_notice(self, notice: Notice) -> None:
         if notice.chat_room is not None:  # chat events also reach extensions and watchers
@@ -502,7 +507,7 @@ class Core:
         elif change == "updated":
             self.bus.publish(ev.ClientUpdated(reg.entry()))
         if change is not None:
-            await self.assignment_control.refresh()  # availability may have changed
+            await self._refresh_assignments()  # availability may have changed
             await self.broadcast_client_list()
 
     async def socket_closed(self, sid: str) -> None:
@@ -519,11 +524,13 @@ class Core:
             )
             await self._relay.socket_closed(info, gone)
             self.context.socket_closed(sid)
-            if info.namespace == names.NS_LLM and not self.registry.sids_of_identity(
-                info.identity, names.NS_LLM
+            if (
+                self._store is not None
+                and info.namespace == names.NS_LLM
+                and not self.registry.sids_of_identity(info.identity, names.NS_LLM)
             ):
                 await self.members.llm_gone(info.identity)
-        await self.assignment_control.refresh()
+        await self._refresh_assignments()
         if change is None:
             return
         reg = self.registry.registration(info.identity)

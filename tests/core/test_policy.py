@@ -146,3 +146,12 @@ async def test_available_extensions_goes_to_members_of_changed_rooms_only(
     await core.assign_extensions(desktop_socket(core), "a", ["st0"])
     notes = [(s, d) for s, _, e, d in gateway.sent if e == "AVAILABLE_EXTENSIONS"]
     assert notes == [("alice-rooms", {"roomName": "a", "extensions": ["st0"]})]
+
+
+async def test_sockets_closing_after_the_store_closed_do_not_fail(core: Core) -> None:
+    """At shutdown the transport may report disconnects after Core.close() (found rendering
+    the dock screenshots): the assignment refresh must not touch the closed database."""
+    await rooms(core, "a")
+    await extensions(core, 1)
+    core.close()
+    await core.socket_closed("st0-sid")
