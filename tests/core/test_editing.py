@@ -155,3 +155,42 @@ async def test_an_edited_response_keeps_its_edit_while_it_streams(
     stored = next(m for m in core.relay.history.messages("lobby") if m["kind"] == "response")
     assert stored["message"] == "one two" and stored["note"] == "kept"
     assert stored["editedBy"] == "host"
+
+
+async def test_edits_reach_watchers_and_survive_a_reopen(
+    core: Core,
+    lobby: dict[str, SocketInfo],
+    gateway: RecordingGateway,
+) -> None:
+    await send(core, lobby["guest"], "g1", "first")
+    await send(core, lobby["guest"], "g2", "second")
+    await send(core, lobby["host"], "h1", "third")
+    first, second = by_request(core, "g1")["messageId"], by_request(core, "g2")["messageId"]
+    core.relay.watching["admin-sid"] = {"lobby"}
+    gateway.sent.clear()
+    # `updatedMessage` is the older name of `updatedFields`; given both texts, `message` wins
+    ack = await core.relay.editing.edit(
+        lobby["host"],
+        {
+            "roomName": "lobby",
+            "messageId": first,
+            "updatedMessage": {"message": "kept", "data": "lost", "fromLlm": True},
+        },
+    )
+    assert ack["message"]["message"] == ack["message"]["data"] == "kept"
+    assert "fromLlm" not in ack["message"]
+    await core.delete_messages(lobby["host"], "lobby", [second])
+    for event in ("MESSAGE_UPDATED", "MESSAGES_DELETED"):
+        assert "admin-sid" in {s for s, _, e, _ in gateway.sent if e == event}
+    datadir = core.datadir
+    core.close()
+    again = Core(datadir)
+    again.open()
+    try:
+        stored = {m.get("requestId"): m for m in again.relay.history.messages("lobby")}
+        assert "g2" not in stored
+        assert stored["g1"] == ack["message"]
+        assert stored["h1"]["message"] == "third"
+    finally:
+        again.close()
+    core.open()  # the fixture closes it again
