@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
 ensure_venv
+# The bundle serves the web monitor page: without its libraries the build stops here.
+scripts/build_web.sh
 .venv/bin/python -m pip install --quiet "pyinstaller>=6.10,<7"
 .venv/bin/pyinstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller packaging/newage_desktop.spec
 .venv/bin/python packaging/smoke_test.py dist/newage-desktop/newage-desktop

@@ -21,7 +21,7 @@ export function renderMembers(list, members, { isMuted, statusOf, self }, t, act
       return el('li', { className: 'member', dataset: { identity: m.identity, muted: muted ? '1' : '' } }, [
         el('span', { className: `dot ${m.online ? 'on' : ''}`, title: t(m.online ? 'admin.online' : 'admin.offline') }),
         el('span', { className: 'member-name', text: m.identity }),
-        el('span', { className: 'tag', text: m.role }),
+        el('span', { className: 'tag', text: t(`role.${m.role}`) }),
         status && status !== 'muted' && status !== 'idle' ? el('span', { className: 'tag live', text: t(`memberStatus.${status}`) }) : null,
         muted ? el('span', { className: 'tag bad', text: t('admin.muted') }) : null,
         m.identity === self

@@ -272,7 +272,7 @@ function listen(s) {
     if (identity === state.identity) {
       state.banner = duration === 'permanent'
         ? t('notice.mutedPermanent', { by: mutedBy })
-        : t('notice.muted', { by: mutedBy, until: new Date(mutedUntil).toLocaleTimeString() });
+        : t('notice.muted', { by: mutedBy, until: new Date(mutedUntil).toLocaleTimeString(state.lang) });
     }
     render();
   });

@@ -20,8 +20,11 @@ export function pickLanguage(stored, browserLanguages, available) {
 export function translator(tables, lang) {
   const table = tables[lang] ?? {};
   const fallback = tables[DEFAULT_LANGUAGE] ?? {};
-  return (key, params = {}) => {
+  const t = (key, params = {}) => {
     const text = Object.hasOwn(table, key) ? table[key] : Object.hasOwn(fallback, key) ? fallback[key] : key;
     return text.replace(/\{(\w+)\}/g, (whole, name) => (Object.hasOwn(params, name) ? String(params[name]) : whole));
   };
+  // Dates and times follow the page's language, not the browser's.
+  t.lang = lang;
+  return t;
 }

@@ -34,9 +34,9 @@ export function renderExtensions(list, { extensions, connected }, t) {
   );
 }
 
-function timeOf(message) {
+function timeOf(message, lang) {
   const date = message.timestamp ? new Date(message.timestamp) : null;
-  return date && !Number.isNaN(date.getTime()) ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '';
+  return date && !Number.isNaN(date.getTime()) ? date.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' }) : '';
 }
 
 function messageItem(item, identity, t) {
@@ -46,7 +46,7 @@ function messageItem(item, identity, t) {
   const author = kind === 'system' ? t('chat.system') : message.identity ?? '';
   const meta = [
     el('span', { className: 'author', text: author }),
-    el('span', { className: 'time', text: timeOf(message) }),
+    el('span', { className: 'time', text: timeOf(message, t.lang) }),
     message.lastEdited ? el('span', { className: 'tag', text: t('chat.edited') }) : null,
     item.streaming ? el('span', { className: 'tag live', text: t('chat.streaming') }) : null,
     item.failed ? el('span', { className: 'tag bad', text: item.failed }) : null,
