@@ -33,7 +33,9 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         datadir = DataDir(Path(tmp) / "data")
-        keys = {cid: provision(datadir, cid, monitor=cid == "operator") for cid in ("st", "operator")}
+        keys = {
+            cid: provision(datadir, cid, monitor=cid == "operator") for cid in ("st", "operator")
+        }
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]

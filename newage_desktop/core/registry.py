@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -157,6 +157,14 @@ class Registry:
         if reg is None:
             return []
         return [sid for sid, ns in reg.sids.items() if namespace is None or ns == namespace]
+
+    def sids_of_identities(self, identities: Iterable[str], namespace: str) -> list[str]:
+        """The sockets of several identities in one namespace, each once, in identity order."""
+        sids: dict[str, None] = {}
+        for identity in identities:
+            for sid in self.sids_of_identity(identity, namespace):
+                sids.setdefault(sid)
+        return list(sids)
 
     def sids_in_namespace(self, namespace: str, *, admin_only: bool = False) -> list[str]:
         return [

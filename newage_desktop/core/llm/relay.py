@@ -112,12 +112,7 @@ class LlmRelay:
         return available
 
     def _llm_sids(self, identities: Iterable[str]) -> list[str]:
-        registry = self.deps.registry
-        sids: dict[str, None] = {}
-        for identity in identities:
-            for sid in registry.sids_of_identity(identity, names.NS_LLM):
-                sids.setdefault(sid)
-        return list(sids)
+        return self.deps.registry.sids_of_identities(identities, names.NS_LLM)
 
     def output_recipients(self, request: TrackedRequest, extension: str) -> list[str]:
         """§7.7: members, requester and watchers; never the responding extension."""

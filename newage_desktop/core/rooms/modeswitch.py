@@ -47,10 +47,7 @@ class ModeSwitch:
         self.store.set_mode(room_name, mode)
         if mode != modes.HOST_SUBMIT and self.queues.discard(room_name):
             self.bus.publish(ev.HostQueueChanged(room_name, 0))
-        sids: dict[str, None] = {}
-        for member in room.members:
-            for sid in self.registry.sids_of_identity(member.identity, names.NS_ROOMS):
-                sids.setdefault(sid)
+        sids = self.registry.sids_of_identities((m.identity for m in room.members), names.NS_ROOMS)
         payload = {"roomName": room_name, "mode": mode, "setter": actor.identity}
         await self.out.emit_to(sids, names.NS_ROOMS, names.ROOM_MODE_CHANGED, payload)
         self.bus.publish(ev.RoomModeChanged(room_name, mode, actor.identity))
