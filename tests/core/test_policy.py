@@ -155,3 +155,130 @@ async def test_sockets_closing_after_the_store_closed_do_not_fail(core: Core) ->
     await extensions(core, 1)
     core.close()
     await core.socket_closed("st0-sid")
+
+
+async def rooms_member(core: Core, name: str, *room_names: str) -> None:
+    """`name` with one /rooms socket `<name>-rooms`, a guest of `room_names`."""
+    for room in room_names:
+        await core.deliver(core.rooms.add_client(room, name, "guest"))
+    if not core.trust.is_trusted(name):
+        await core.trust_client(name)
+    auth = {"clientId": name, "key": await core.generate_key(name), "clientType": "client"}
+    admission = await admit(core, Handshake(f"{name}-rooms", "/rooms", auth, "10.0.0.1", None))
+    assert isinstance(admission, Accepted)
+    await after_connect(core, admission)
+
+
+def notes(gateway: RecordingGateway) -> list[tuple[str, Any]]:
+    return [(s, d) for s, _, e, d in gateway.sent if e == "AVAILABLE_EXTENSIONS"]
+
+
+def bus_events(core: Core) -> list[Any]:
+    seen: list[Any] = []
+    core.bus.subscribe(seen.append)
+    return seen
+
+
+async def test_recomputed_when_rooms_come_and_go(core: Core, gateway: RecordingGateway) -> None:
+    """Balanced: deleting the first room moves every later room one extension on (§6.5.1)."""
+    await rooms(core, "a", "b", "c")
+    await extensions(core, 2)
+    await policy(core, "Balanced")
+    for name, room in (("alice", "a"), ("bob", "b"), ("carol", "c")):
+        await rooms_member(core, name, room)
+    # each member's own personal room is assignable too, created after a, b and c
+    table = core.assignments.all()
+    assert [table[r] for r in ("a", "b", "c", "alice", "bob", "carol")] == [
+        ["st0"], ["st1"], ["st0"], ["st1"], ["st0"], ["st1"]
+    ]  # fmt: skip
+    gateway.sent.clear()
+    await core.deliver(core.rooms.delete_room("a", is_registered=core.registry.is_registered))
+    assert sorted(notes(gateway), key=lambda n: n[1]["roomName"]) == [
+        ("alice-rooms", {"roomName": "alice", "extensions": ["st0"]}),
+        ("bob-rooms", {"roomName": "b", "extensions": ["st0"]}),
+        ("bob-rooms", {"roomName": "bob", "extensions": ["st1"]}),
+        ("carol-rooms", {"roomName": "c", "extensions": ["st1"]}),
+        ("carol-rooms", {"roomName": "carol", "extensions": ["st0"]}),
+    ]
+    gateway.sent.clear()
+    await core.deliver(core.rooms.create_room("z", creator="bob"))
+    assert notes(gateway) == [("bob-rooms", {"roomName": "z", "extensions": ["st1"]})]
+
+
+async def test_recomputed_when_availability_changes(core: Core, gateway: RecordingGateway) -> None:
+    await rooms(core, "a")
+    await rooms_member(core, "alice", "a")
+    gateway.sent.clear()
+    await extensions(core, 2)  # Free: each new extension changes every assignable room
+    assert notes(gateway) == [
+        ("alice-rooms", {"roomName": "a", "extensions": ["st0"]}),
+        ("alice-rooms", {"roomName": "alice", "extensions": ["st0"]}),
+        ("alice-rooms", {"roomName": "a", "extensions": ["st0", "st1"]}),
+        ("alice-rooms", {"roomName": "alice", "extensions": ["st0", "st1"]}),
+    ]
+    gateway.sent.clear()
+    await core.socket_closed("st0-sid")
+    assert notes(gateway) == [
+        ("alice-rooms", {"roomName": "a", "extensions": ["st1"]}),
+        ("alice-rooms", {"roomName": "alice", "extensions": ["st1"]}),
+    ]
+
+
+async def test_policy_change_is_published_even_when_no_room_changes(core: Core) -> None:
+    """The desktop shows the policy from AssignmentsChanged: Free -> Broadcast changes no
+    assignment, but the policy shown must follow."""
+    await rooms(core, "a")
+    await extensions(core, 1)
+    seen = bus_events(core)
+    await policy(core, "Broadcast")
+    changes = [e for e in seen if type(e).__name__ == "AssignmentsChanged"]
+    assert [(e.policy, e.assignments) for e in changes] == [("Broadcast", {"a": ["st0"]})]
+
+
+async def test_random_picks_follow_the_seed(tmp_path: Path) -> None:
+    picks = []
+    for run in range(2):
+        gateway = RecordingGateway()
+        c = Core(DataDir(tmp_path / f"data{run}"), rng=random.Random(1234))
+        c.open()
+        c.attach(gateway)
+        try:
+            await rooms(c, *"abcdefgh")
+            await extensions(c, 3)
+            await policy(c, "Random")
+            first = c.assignments.all()
+            await c.socket_closed("st1-sid")
+            then = c.assignments.all()
+            picks.append((first, then))
+        finally:
+            c.close()
+    assert picks[0] == picks[1]
+    first, then = picks[0]
+    assert {e for (e,) in first.values()} != {"st0"}  # eight rooms do not all get one pick
+    for room, (ext,) in first.items():
+        assert then[room] == [ext] if ext != "st1" else then[room] in (["st0"], ["st2"])
+
+
+async def test_manual_row_goes_with_its_room_and_bad_lists_are_refused(core: Core) -> None:
+    await rooms(core, "a")
+    await extensions(core, 1)
+    admin = desktop_socket(core)
+    await policy(core, "Manual")
+    for bad in ("st0", None, ["st0", 3]):
+        assert await core.assign_extensions(admin, "a", bad) == {
+            "status": "error",
+            "message": "extensions must be a list of extension identities.",
+        }
+    assert await core.assign_extensions(admin, "a", ["st0", "st0"]) == {
+        "status": "ok",
+        "clientRoom": "a",
+        "extensions": ["st0"],
+    }
+    await core.deliver(core.rooms.delete_room("a", is_registered=core.registry.is_registered))
+    assert core.assignments.manual_table() == {}
+    await rooms(core, "a")
+    assert core.assignments.for_room("a") == []
+    # an empty list clears the room's row
+    await core.assign_extensions(admin, "a", ["st0"])
+    await core.assign_extensions(admin, "a", [])
+    assert core.assignments.manual_table() == {}

@@ -7,6 +7,7 @@ that repeats START_TYPING on every key press does not flood the room.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -21,6 +22,7 @@ from newage_desktop.protocol import errors as err
 from newage_desktop.protocol import events as names
 
 PERMANENT_UNTIL: Final = "9999-12-31T23:59:59.999Z"
+_LAST_INSTANT: Final = 253402300799.999  # PERMANENT_UNTIL in clock seconds
 MEMBER_NOT_FOUND: Final = "Member not found"
 STATUSES: Final = ("idle", "typing", "processing", "paused", "muted")
 
@@ -88,8 +90,8 @@ class Members:
         if failure is not None:
             return _error(failure)
         assert isinstance(target, str)
-        seconds = int(duration) if isinstance(duration, int | float) and duration > 0 else None
         now = self.clock()
+        seconds = mute_seconds(duration, now)
         record = MuteRecord(target, actor.identity, None if seconds is None else now + seconds,
                             seconds, room)  # fmt: skip
         self.mutes[target] = record
@@ -176,10 +178,13 @@ class Members:
         return {"status": "ok"}
 
     async def llm_gone(self, identity: str) -> None:
-        """An identity's last /llm socket closed: idle wherever it was not (§5, §7.12)."""
+        """An identity's last /llm socket closed: idle wherever it was not (§5, §7.12).
+
+        `muted` too: the status says what the member is doing, and it is doing nothing now;
+        the mute itself stays (`is_muted`), and its unmute then changes no status.
+        """
         for room, who in [k for k in self.statuses if k[1] == identity]:
-            if self.statuses.get((room, who)) != "muted":
-                await self._set(room, who, "idle")
+            await self._set(room, who, "idle")
 
     async def _set(self, room_name: str, identity: str, status: str) -> None:
         key = (room_name, identity)
@@ -191,10 +196,9 @@ class Members:
             self.statuses[key] = status
         room = self.rooms.store.get(room_name)
         if room is not None:
-            sids: dict[str, None] = {}
-            for m in room.members:
-                for sid in self.registry.sids_of_identity(m.identity, names.NS_LLM):
-                    sids.setdefault(sid)
+            sids = self.registry.sids_of_identities(
+                (m.identity for m in room.members), names.NS_LLM
+            )
             payload = {
                 "identity": identity,
                 "roomName": room_name,
@@ -208,6 +212,22 @@ class Members:
         await self.out.emit_to(
             self.registry.sids_of_identity(identity, names.NS_LLM), names.NS_LLM, event, payload
         )
+
+
+def mute_seconds(duration: Any, now: float) -> int | None:
+    """A mute's length in whole seconds, None for permanent (§6.5: absent or ≤ 0).
+
+    Decisions where the protocol is silent: a part second counts as a whole one (a positive
+    duration never yields an instant unmute "for 0 seconds"); what is not a finite number
+    (a string, a boolean, NaN) counts as absent; a mute ending after `PERMANENT_UNTIL`
+    is permanent, as its end could not be written.
+    """
+    if isinstance(duration, bool) or not isinstance(duration, int | float):
+        return None
+    if not math.isfinite(duration) or duration <= 0:
+        return None
+    seconds = math.ceil(duration)
+    return seconds if now + seconds < _LAST_INSTANT else None
 
 
 def _error(message: str) -> dict[str, Any]:

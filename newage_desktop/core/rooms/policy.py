@@ -64,17 +64,26 @@ class Assignments:
         return [r for r in self.store.list_rooms() if not _extension_room(r)]
 
     def for_room(self, room: str) -> list[str]:
-        rooms = self.assignable()
-        names = [r.name for r in rooms]
-        if room not in names:
+        # Asked for every chat event (§7.11 recipients): the cached room alone answers, and only
+        # Balanced needs the room's position among all of them (a read of the room list).
+        stored = self.store.get(room)
+        if stored is None or _extension_room(stored):
             return []
-        return self._compute(room, names.index(room), self.available())
+        index = 0
+        if self.policy == BALANCED:
+            index = [r.name for r in self.assignable()].index(room)
+        return self._compute(room, index, self.available(), self._manual())
 
     def all(self) -> dict[str, list[str]]:
-        available = self.available()
+        available, manual = self.available(), self._manual()
         return {
-            r.name: self._compute(r.name, i, available) for i, r in enumerate(self.assignable())
+            r.name: self._compute(r.name, i, available, manual)
+            for i, r in enumerate(self.assignable())
         }
+
+    def _manual(self) -> dict[str, list[str]]:
+        # Read once per question, not once per room: the table is only needed under Manual.
+        return self.store.manual_assignments() if self.policy == MANUAL else {}
 
     def manual_table(self) -> dict[str, list[str]]:
         return self.store.manual_assignments()
@@ -91,7 +100,9 @@ class Assignments:
                 del self._random[room]
         return changed
 
-    def _compute(self, room: str, index: int, available: list[str]) -> list[str]:
+    def _compute(
+        self, room: str, index: int, available: list[str], manual: dict[str, list[str]]
+    ) -> list[str]:
         policy = self.policy
         if not available:
             return []
@@ -104,8 +115,7 @@ class Assignments:
                 self._random[room] = kept
             return [kept]
         if policy == MANUAL:
-            wanted = self.store.manual_assignments().get(room, [])
-            return [e for e in wanted if e in available]
+            return [e for e in manual.get(room, []) if e in available]
         return list(available)  # Free, Broadcast
 
 
@@ -155,7 +165,7 @@ class AssignmentControl:
         if policy not in POLICIES:
             return _error(POLICY_FAILED)
         self.write_setting("connectionPolicy", policy)
-        await self.refresh()
+        await self.refresh(publish=True)
         return {"status": "ok", "policy": policy}
 
     async def assign(self, actor: SocketInfo, room: Any, extensions: Any) -> dict[str, Any]:
@@ -166,29 +176,30 @@ class AssignmentControl:
         if failure is not None:
             return _error(failure)
         a.store.set_manual_assignment(room, extensions)
-        await self.refresh()
+        await self.refresh(publish=True)
         return {"status": "ok", "clientRoom": room, "extensions": list(dict.fromkeys(extensions))}
 
-    async def refresh(self) -> None:
-        """Announce the rooms whose assignment changed to their members (§6.5)."""
+    async def refresh(self, *, publish: bool = False) -> None:
+        """Announce the rooms whose assignment changed to their members (§6.5).
+
+        `publish`: tell the bus even if no room changed, because the policy or the manual
+        table did (the desktop shows both from the event).
+        """
         changed = self.assignments.changed()
-        if not changed:
-            return
         for room_name, extensions in changed.items():
             room = self.assignments.store.get(room_name)
             if room is None:
                 continue
-            sids: dict[str, None] = {}
-            for member in room.members:
-                for sid in self.registry.sids_of_identity(member.identity, names.NS_ROOMS):
-                    sids.setdefault(sid)
+            members = (m.identity for m in room.members)
+            sids = self.registry.sids_of_identities(members, names.NS_ROOMS)
             await self.out.emit_to(
                 sids,
                 names.NS_ROOMS,
                 names.AVAILABLE_EXTENSIONS,
                 {"roomName": room_name, "extensions": extensions},
             )
-        self.bus.publish(ev.AssignmentsChanged(self.assignments.policy, self.assignments.all()))
+        if changed or publish:
+            self.bus.publish(ev.AssignmentsChanged(self.assignments.policy, self.assignments.all()))
 
 
 def _error(message: str) -> dict[str, Any]:
