@@ -10,6 +10,7 @@ import pytest
 from newage_desktop.core.app import Core
 from newage_desktop.core.llm.desktop import desktop_socket
 from newage_desktop.core.registry import SocketInfo
+from newage_desktop.core.rooms.thinking import ThinkScheduler
 from newage_desktop.core.store.settings import Settings
 from tests.core import test_modes
 from tests.core.conftest import RecordingGateway
@@ -18,6 +19,19 @@ from tests.core.test_relay import stream
 
 lobby = test_modes.lobby  # the fixture
 send = test_modes.send
+THINK_FIELDS = {
+    "mode",
+    "type",
+    "requestId",
+    "targetRoom",
+    "requestingIdentity",
+    "currentRequest",
+    "context",
+    "instruction",
+    "message",
+    "requestType",
+    "target",
+}
 
 
 def thinks(gateway: RecordingGateway) -> list[dict[str, Any]]:
@@ -53,6 +67,7 @@ async def test_a_think_at_each_check_with_the_instruction(
     (think,) = thinks(gateway)
     settings: Settings = core.settings
     assert think["requestId"].startswith("think_")
+    assert set(think) == THINK_FIELDS
     assert think["instruction"] == think["message"] == settings.conversational_instruction
     assert think["requestingIdentity"] is None and think["currentRequest"] is None
     assert think["mode"] == "Conversational" and think["target"] == "st"
@@ -123,8 +138,6 @@ async def test_a_thinks_answer_is_recorded_without_status_and_only_admins_cancel
 
 
 def test_the_scheduler_uses_the_uniform_bounds() -> None:
-    from newage_desktop.core.rooms.thinking import ThinkScheduler
-
     sent: list[str] = []
     now = [0.0]
     settings = Settings(
@@ -157,3 +170,226 @@ def test_the_scheduler_uses_the_uniform_bounds() -> None:
 
     asyncio.run(run())
     assert sent == ["b", "b", "b"]  # at 0, 5 and 10 s; never the muted one
+
+
+def scheduler_with(
+    now: list[float],
+    sent: list[tuple[str, str, str, str]],
+    *,
+    rooms: list[str],
+    assigned: dict[str, list[str]],
+    available: list[str],
+    muted: frozenset[str] = frozenset(),
+    history: set[str] | None = None,
+    seed: int = 1,
+    **overrides: Any,
+) -> ThinkScheduler:
+    values: dict[str, Any] = {
+        "conversational_check_interval": 1000,
+        "conversational_think_probability": 1.0,
+        "conversational_think_interval_min": 1000,
+        "conversational_think_interval_max": 1000,
+        "post_unmute_think_delay": 2000,
+        **overrides,
+    }
+    settings = Settings(**values)
+
+    async def send_think(room: str, ext: str, instruction: str, kind: str) -> None:
+        sent.append((room, ext, instruction, kind))
+
+    return ThinkScheduler(
+        clock=lambda: now[0],
+        rng=random.Random(seed),
+        settings=lambda: settings,
+        conversational_rooms=lambda: rooms,
+        assigned=lambda room: assigned.get(room, []),
+        available=lambda: available,
+        is_muted=lambda identity: identity in muted,
+        has_history=lambda room: history is None or room in history,
+        send_think=send_think,
+    )
+
+
+async def run_ticks(scheduler: ThinkScheduler, now: list[float], times: list[float]) -> None:
+    for t in times:
+        now[0] = t
+        await scheduler.tick()
+
+
+async def test_a_think_picks_among_assigned_available_unmuted_at_random() -> None:
+    now: list[float] = [0.0]
+    sent: list[tuple[str, str, str, str]] = []
+    scheduler = scheduler_with(
+        now,
+        sent,
+        rooms=["r"],
+        assigned={"r": ["muted", "gone", "b", "c"]},
+        available=["muted", "b", "c", "elsewhere"],  # `gone` has no /llm socket
+        muted=frozenset({"muted"}),
+    )
+    await run_ticks(scheduler, now, [float(t) for t in range(40)])
+    picked = [ext for _, ext, _, _ in sent]
+    assert len(picked) == 40 and set(picked) == {"b", "c"}  # both, at random; never the others
+
+
+async def test_no_think_without_a_candidate_or_without_history() -> None:
+    now: list[float] = [0.0]
+    sent: list[tuple[str, str, str, str]] = []
+    scheduler = scheduler_with(
+        now,
+        sent,
+        rooms=["nobody", "empty", "ok"],
+        assigned={"nobody": ["x"], "empty": ["a"], "ok": ["a"]},
+        available=["a"],
+        history={"nobody", "ok"},
+    )
+    await run_ticks(scheduler, now, [0.0, 1.0])
+    assert [room for room, *_ in sent] == ["ok", "ok"]
+    assert scheduler.next_check("empty") == 2.0  # a skipped think still sets the next check
+
+
+async def test_rooms_are_visited_once_per_check_interval() -> None:
+    now: list[float] = [0.0]
+    sent: list[tuple[str, str, str, str]] = []
+    scheduler = scheduler_with(
+        now,
+        sent,
+        rooms=["r"],
+        assigned={"r": ["a"]},
+        available=["a"],
+        conversational_check_interval=1000,
+        conversational_think_interval_min=0,
+        conversational_think_interval_max=0,
+    )
+    await run_ticks(scheduler, now, [0.0, 0.5, 0.99])
+    assert len(sent) == 1  # due again at once, but the next visit is one check interval later
+    await run_ticks(scheduler, now, [1.0])
+    assert len(sent) == 2
+
+
+async def test_leaving_the_mode_drops_a_pending_post_unmute_think() -> None:
+    now: list[float] = [0.0]
+    sent: list[tuple[str, str, str, str]] = []
+    rooms = ["r", "s"]
+    scheduler = scheduler_with(
+        now,
+        sent,
+        rooms=rooms,
+        assigned={"r": ["a"], "s": ["a"]},
+        available=["a"],
+        conversational_think_probability=0.0,
+    )
+    scheduler.unmuted("a")
+    scheduler.mode_changed("r", "Immediate")
+    scheduler.mode_changed("r", "Conversational")  # back before the delay: still dropped
+    scheduler.mode_changed("s", "")  # deleted
+    rooms.remove("s")
+    await run_ticks(scheduler, now, [1.0, 2.0, 3.0])
+    assert sent == []
+
+
+async def test_post_unmute_thinks_in_each_conversational_room_it_is_assigned_to() -> None:
+    now: list[float] = [10.0]
+    sent: list[tuple[str, str, str, str]] = []
+    scheduler = scheduler_with(
+        now,
+        sent,
+        rooms=["r", "s", "t"],
+        assigned={"r": ["a"], "s": ["a", "b"], "t": ["b"]},
+        available=["a", "b"],
+        conversational_think_probability=0.0,
+    )
+    scheduler.unmuted("a")
+    await run_ticks(scheduler, now, [11.99])
+    assert sent == []
+    await run_ticks(scheduler, now, [12.0, 13.0])
+    instruction = Settings().post_unmute_instruction
+    assert sorted(sent) == [
+        ("r", "a", instruction, "post_unmute"),
+        ("s", "a", instruction, "post_unmute"),
+    ]
+
+
+async def test_only_conversational_rooms_think(
+    core: Core, conversational: Clock, gateway: RecordingGateway, lobby: dict[str, SocketInfo]
+) -> None:
+    await core.deliver(core.rooms.create_room("den", creator=None))
+    await core.deliver(core.rooms.add_client("den", "host", "master"))
+    await send(core, lobby["host"], "d1", "hello den", targetRoom="den")
+    for _ in range(4):
+        await core.thinking.tick()
+        conversational.now += 30
+    assert {t["targetRoom"] for t in thinks(gateway)} == {"lobby"}
+    assert core.thinking.next_check("den") is None
+
+
+async def test_a_thinks_answer_is_streamed_to_the_members_and_announced(
+    core: Core, conversational: Clock, gateway: RecordingGateway, lobby: dict[str, SocketInfo]
+) -> None:
+    await core.thinking.tick()
+    (think,) = thinks(gateway)
+    gateway.sent.clear()
+    await stream(core, lobby["st"], "s1", [(0, "a thought")], requestId=think["requestId"])
+    news = [
+        (s, d["message"]["requestId"])
+        for s, _, e, d in gateway.sent
+        if e == "NEW_MESSAGE" and d["message"]["kind"] == "response"
+    ]
+    # §7.11: NEW_MESSAGE goes to the members and the assigned extensions; §7.7: the stream
+    # goes to the members only, never back to the extension that answers
+    everyone = ("guest-sid", "host-sid", "mate-sid", "st-sid")
+    assert sorted(news) == [(sid, think["requestId"]) for sid in everyone]
+    announced = {s for s, _, e, _ in gateway.sent if e == "$stream"}
+    assert {"host-sid", "mate-sid", "guest-sid"} <= announced and "st-sid" not in announced
+    assert not [e for _, _, e, _ in gateway.sent if e in ("REQUEST_STATUS_UPDATE", "ERROR")]
+
+
+async def test_an_admin_cancels_a_think_without_status_or_error(
+    core: Core, conversational: Clock, gateway: RecordingGateway
+) -> None:
+    await core.thinking.tick()
+    (think,) = thinks(gateway)
+    rid = think["requestId"]
+    assert await core.relay.cancel(desktop_socket(core), {"requestId": rid}) == {
+        "status": "ok",
+        "requestId": rid,
+    }
+    assert ("st-sid", "CANCEL_REQUEST", {"requestId": rid}) in [
+        (s, e, d) for s, _, e, d in gateway.sent
+    ]
+    assert not [e for _, _, e, _ in gateway.sent if e in ("REQUEST_STATUS_UPDATE", "ERROR")]
+    assert rid not in core.relay.requests
+
+
+async def test_a_silent_think_times_out_without_status_or_error(
+    core: Core, conversational: Clock, gateway: RecordingGateway
+) -> None:
+    await core.thinking.tick()
+    (think,) = thinks(gateway)
+    conversational.now += core.settings.request_timeout_ms / 1000 - 0.01
+    await core.relay.sweep()
+    assert think["requestId"] in core.relay.requests  # §7.9: the timer started at forwarding
+    conversational.now += 0.01
+    await core.relay.sweep()
+    assert think["requestId"] not in core.relay.requests
+    assert not [e for _, _, e, _ in gateway.sent if e in ("REQUEST_STATUS_UPDATE", "ERROR")]
+
+
+async def test_each_think_is_published_and_logged(
+    core: Core, conversational: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    from newage_desktop.core import events as ev
+
+    started: list[ev.ThinkStarted] = []
+    core.bus.subscribe(lambda e: started.append(e) if isinstance(e, ev.ThinkStarted) else None)
+    await core.mute_member(desktop_socket(core), "st")
+    await core.unmute_member(desktop_socket(core), "st")
+    with caplog.at_level("INFO"):
+        await core.thinking.tick()
+        conversational.now += 2
+        await core.thinking.tick()
+    kinds = [(e.room, e.extension, e.kind) for e in started]
+    assert kinds == [("lobby", "st", "periodic"), ("lobby", "st", "post_unmute")]
+    assert all(e.request_id.startswith("think_") for e in started)
+    lines = [r.getMessage() for r in caplog.records if "Background think" in r.getMessage()]
+    assert len(lines) == len(started)

@@ -81,13 +81,16 @@ class ThinkScheduler:
             [p for p in self._pending if p.due <= now],
             [p for p in self._pending if p.due > now],
         )
+        visit = now - self._last_visit >= settings.conversational_check_interval / 1000.0
+        if not (due or visit):
+            return  # the loop wakes often for the post-unmute deadlines: the store stays unread
         rooms = self.conversational_rooms()
         for pending in due:
             usable = pending.room in rooms and self._usable(pending.extension, pending.room)
             if usable and self.has_history(pending.room):
                 instruction = settings.post_unmute_instruction
                 await self.send_think(pending.room, pending.extension, instruction, "post_unmute")
-        if now - self._last_visit < settings.conversational_check_interval / 1000.0:
+        if not visit:
             return
         self._last_visit = now
         for room in list(self._next_check):
