@@ -96,8 +96,15 @@ class Core:
         self.started_at = clock()
         self.shutting_down = False
         self.key_last_used: dict[str, str] = {}
-        # Monotonic counters for live statistics: events received, chunks relayed to sockets.
-        self.counters: dict[str, int] = {"eventsIn": 0, "chunksIn": 0, "chunksOut": 0}
+        # Monotonic counters for live statistics: events received, chunks relayed to sockets,
+        # requests over the OpenAI-compatible API and the chunks it sent as SSE events.
+        self.counters: dict[str, int] = {
+            "eventsIn": 0,
+            "chunksIn": 0,
+            "chunksOut": 0,
+            "apiRequests": 0,
+            "apiChunksOut": 0,
+        }
         self._store: RoomStore | None = None
         self._rooms: RoomService | None = None
         self._relay: LlmRelay | None = None

@@ -11,7 +11,7 @@ from aiohttp.typedefs import Middleware
 from newage_desktop.core.app import Core
 from newage_desktop.core.auth.origins import origin_allowed
 from newage_desktop.core.files.staticfiles import AddSlash, MountError, StaticFile
-from newage_desktop.transport import web_routes
+from newage_desktop.transport import openai_routes, web_routes
 
 log = logging.getLogger("newage")
 
@@ -60,6 +60,7 @@ def add_routes(app: web.Application, core: Core) -> None:
         )
 
     app.router.add_get("/healthz", healthz)
+    openai_routes.add_routes(app, core)
     web_routes.add_routes(app)
 
     mount_startup_resources(core)

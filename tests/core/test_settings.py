@@ -33,7 +33,7 @@ SECTION_11_ORDER = [
     "conversationalCheckInterval", "conversationalThinkProbability",
     "conversationalThinkIntervalMin", "conversationalThinkIntervalMax",
     "conversationalInstruction", "postUnmuteInstruction", "postUnmuteThinkDelay",
-    "restrictedFiles", "staticResources",
+    "restrictedFiles", "staticResources", "openaiQueueLimit",
     "adminUiEnabled", "adminUiUsername", "adminUiPasswordHash", "adminUiReadonly", "adminUiMode",
 ]  # fmt: skip
 
@@ -117,6 +117,7 @@ def test_wrong_type_falls_back_to_default_with_a_warning_naming_the_field() -> N
         ("corsAllowedOrigins", [1]),
         ("restrictedFiles", "keys/clients.json"),
         ("staticResources", {"/x": 1}),
+        ("openaiQueueLimit", 0),
         ("bindAddress", ""),
     ],
 )

@@ -61,9 +61,13 @@ class RequestEndings:
         key = (stream.extension, stream.stream_id)
         if streams.get(key) is stream:
             del streams[key]
+        was_open = not stream.closed
         stream.closed = True
         for forward in stream.forwards:
             await forward.abort(message)
+        tap = self.relay.tap_of(stream.output.request)
+        if tap is not None and was_open:
+            tap.stream_failed(stream.output, message)
 
     def _open_streams(self, request: TrackedRequest) -> list[ExtensionStream]:
         return [s for s in self.relay.streams.values() if s.output.request is request]
@@ -75,6 +79,7 @@ class RequestEndings:
         for key in [k for k, o in relay.outputs.items() if o.request is request]:
             del relay.outputs[key]
         relay.output.updates.discard(request)
+        relay.taps.pop(request.request_id, None)
 
     # --- the endings ---------------------------------------------------------------------------
     async def time_out(self, request: TrackedRequest) -> None:

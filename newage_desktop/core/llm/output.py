@@ -115,6 +115,9 @@ class OutputRelay:
         stream = ExtensionStream(extension, stream_id, output, forwards=[])
         output.streams.append(stream)
         relay.streams[(extension, stream_id)] = stream
+        tap = relay.tap_of(request)
+        if tap is not None:
+            tap.stream_started(output)
         metadata = {
             "streamId": stream_id,
             "outputId": output_id,
@@ -177,6 +180,9 @@ class OutputRelay:
         self.deps.bus.publish(
             ev.LlmChunk(output.request.request_id, output.output_id, stream.extension, text)
         )
+        tap = self.relay.tap_of(output.request)
+        if tap is not None:
+            tap.chunk(output, text)
 
     async def stream_failed(self, info: SocketInfo, payload: dict[str, Any]) -> Answer:
         stream_id = payload.get("streamId")
@@ -191,6 +197,9 @@ class OutputRelay:
         stream.output.request.last_event = self.deps.clock()
         for forward in stream.forwards:
             await forward.abort(message)
+        tap = self.relay.tap_of(stream.output.request)
+        if tap is not None:
+            tap.stream_failed(stream.output, message)
         return _ok()
 
     async def stream_end(self, info: SocketInfo, payload: dict[str, Any]) -> Answer:
@@ -209,6 +218,9 @@ class OutputRelay:
         if payload.get("final") is True:
             stream.output.complete = True
         await self._record(stream.output, info)
+        tap = self.relay.tap_of(stream.output.request)
+        if tap is not None:
+            tap.stream_ended(stream.output, stream.output.complete)
         return _ok()
 
     # --- non-stream responses ------------------------------------------------------------------
@@ -246,6 +258,9 @@ class OutputRelay:
         )
         self.deps.bus.publish(ev.LlmChunk(request.request_id, output_id, info.identity, data))
         await self._record(output, info)
+        tap = relay.tap_of(request)
+        if tap is not None:
+            tap.message(output, data)
         return _ok()
 
     # --- recording (§7.8) ----------------------------------------------------------------------

@@ -24,6 +24,7 @@ from newage_desktop.core.llm.history import History
 from newage_desktop.core.llm.intake import Forward, RequestIntake
 from newage_desktop.core.llm.output import OutputRelay
 from newage_desktop.core.llm.sstream import RECEIVER_TIMED_OUT, ForwardedStream, StreamEnv
+from newage_desktop.core.llm.taps import RequestTap
 from newage_desktop.core.llm.tracking import ExtensionStream, Output, Tombstones, TrackedRequest
 from newage_desktop.protocol import events as names
 from newage_desktop.protocol import llm as wire
@@ -46,6 +47,7 @@ class LlmRelay:
         self.forwards: dict[str, dict[str, ForwardedStream]] = {}  # sid -> ssId -> stream
         self.watching: dict[str, set[str]] = {}  # admin sid -> room names ('*' = all)
         self.cancelled = Tombstones()  # what cancelled requests left behind (§7.14)
+        self.taps: dict[str, RequestTap] = {}  # request id -> in-process listener (taps.py)
         self.env = StreamEnv(
             out=deps.out,
             clock=deps.clock,
@@ -224,6 +226,13 @@ class LlmRelay:
     ) -> None:
         request.completed = True
         self.deps.bus.publish(ev.LlmRequestEnded(request.request_id, status, reason))
+        tap = self.taps.get(request.request_id)
+        if tap is not None:
+            tap.request_ended(status, reason)
+
+    def tap_of(self, request: TrackedRequest) -> RequestTap | None:
+        """The in-process listener on `request`, if any (`taps.RequestTap`)."""
+        return self.taps.get(request.request_id) if self.taps else None
 
     # --- sockets going away --------------------------------------------------------------------
     async def socket_closed(self, info: SocketInfo, extension_gone: bool) -> None:

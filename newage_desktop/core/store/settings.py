@@ -212,6 +212,8 @@ _SPECS: Final[tuple[_Spec, ...]] = (
     _Spec("postUnmuteThinkDelay", 2000, _MS_OR_ZERO),
     _Spec("restrictedFiles", ["keys/clients.json"], _Rule(_string_list, "a list of strings")),
     _Spec("staticResources", {}, _Rule(_string_map, "an object of folder strings")),
+    # The OpenAI-compatible API (/v1): requests waiting per extension before a 429.
+    _Spec("openaiQueueLimit", 16, _int_range(1, 10_000)),
     # The Socket.IO Admin UI (transport/admin_ui.py), all read at start-up.
     _Spec("adminUiEnabled", False, _BOOL),
     _Spec("adminUiUsername", "", _STRING),
@@ -267,6 +269,7 @@ class Settings:
     post_unmute_think_delay: int = 2000
     restricted_files: list[str] = field(default_factory=lambda: ["keys/clients.json"])
     static_resources: dict[str, str] = field(default_factory=dict)
+    openai_queue_limit: int = 16
     admin_ui_enabled: bool = False
     admin_ui_username: str = ""
     admin_ui_password_hash: str = ""
