@@ -23,6 +23,8 @@ from getpass import getpass
 from newage_desktop import __version__
 from newage_desktop.core.app import Core
 from newage_desktop.core.auth.keys import MAX_KEY_BYTES, hash_key
+from newage_desktop.core.openai.auth import api_key
+from newage_desktop.core.openai.urls import api_base_url
 from newage_desktop.core.rooms.store import CorruptDatabaseError
 from newage_desktop.core.store.datadir import DataDir, resolve_data_dir
 from newage_desktop.core.store.filelock import LockTimeout
@@ -232,6 +234,12 @@ async def _admin_command(core: Core, args: argparse.Namespace, client_id: str | 
         print(
             f"This is the only time the key of {client_id} is shown; store it now. "
             "Any previous key no longer works. " + PICKED_UP,
+            file=sys.stderr,
+        )
+        settings = core.settings
+        base_url = api_base_url(settings.bind_address, settings.server_port)
+        print(
+            f"OpenAI-compatible API: base URL {base_url}, API key {api_key(client_id, key)}",
             file=sys.stderr,
         )
         if not core.trust.is_trusted(client_id):

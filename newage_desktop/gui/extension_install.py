@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from newage_desktop.core.openai.urls import local_url
 from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.core.store.jsonfiles import read_json
 from newage_desktop.core.store.settings import parse_settings
@@ -35,14 +36,12 @@ from newage_desktop.sillytavern import installer
 from newage_desktop.sillytavern.installer import ExtensionStatus, InstallError, InstallResult
 
 ERROR_STYLE: Final = "color: #B91C1C;"
-_WILDCARDS: Final = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}
 
 
 # --- which URL the extension should use --------------------------------------------------------
 def url_for_extension(host: str, port: int) -> str:
     """The URL a SillyTavern on this machine reaches the server at (wildcards → loopback)."""
-    host = _WILDCARDS.get(host, host)
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    return local_url(host, port)
 
 
 def extension_server_url(

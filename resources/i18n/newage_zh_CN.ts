@@ -670,6 +670,18 @@ To connect SillyTavern: SillyTavern → Install extension…, start SillyTavern,
         <translation>这是 &lt;b&gt;%1&lt;/b&gt; 的密钥，只会显示这一次：请把它复制到客户端的设置中。如果丢失，请重新生成一个。</translation>
     </message>
     <message>
+        <source>&lt;b&gt;OpenAI-compatible API&lt;/b&gt;: give any OpenAI client (Python, JavaScript, curl, chat apps) this base URL and API key.</source>
+        <translation>&lt;b&gt;OpenAI 兼容 API&lt;/b&gt;：把这个基础 URL 和 API 密钥填入任何 OpenAI 客户端（Python、JavaScript、curl、聊天应用）。</translation>
+    </message>
+    <message>
+        <source>Base URL</source>
+        <translation>基础 URL</translation>
+    </message>
+    <message>
+        <source>API key</source>
+        <translation>API 密钥</translation>
+    </message>
+    <message>
         <source>Copied to the clipboard.</source>
         <translation>已复制到剪贴板。</translation>
     </message>
@@ -1518,6 +1530,10 @@ Extensions: %2</source>
         <translation>发往客户端</translation>
     </message>
     <message>
+        <source>to OpenAI API clients</source>
+        <translation>发往 OpenAI API 客户端</translation>
+    </message>
+    <message>
         <source>events in</source>
         <translation>接收事件</translation>
     </message>
@@ -1528,6 +1544,10 @@ Extensions: %2</source>
     <message>
         <source>Clients: %1 (extensions: %2) · tokens/s: %3 in, %4 out · events/s: %5</source>
         <translation>客户端：%1（扩展：%2）· token/秒：收 %3，发 %4 · 事件/秒：%5</translation>
+    </message>
+    <message>
+        <source>OpenAI API: %1 requests, %2 tokens/s</source>
+        <translation>OpenAI API：%1 个请求，%2 token/秒</translation>
     </message>
 </context>
 <context>
@@ -1555,6 +1575,14 @@ Extensions: %2</source>
     <message>
         <source>Events/s</source>
         <translation>事件/秒</translation>
+    </message>
+    <message>
+        <source>API tokens/s</source>
+        <translation>API token/秒</translation>
+    </message>
+    <message>
+        <source>API requests</source>
+        <translation>API 请求</translation>
     </message>
 </context>
 <context>

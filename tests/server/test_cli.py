@@ -30,6 +30,7 @@ def test_trust_generate_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixtur
     code, out, err = run_cli(capsys, "keys", "generate", "bot", "--data-dir", data)
     key = out.strip()
     assert code == 0 and len(key) == 36 and "only time" in err
+    assert f"base URL http://127.0.0.1:4000/v1, API key bot:{key}" in err
     stored = json.loads((tmp_path / "d/keys/clients.json").read_text())
     assert check_key(key, stored["bot"]["key"]) and key not in json.dumps(stored)
     code, out, _ = run_cli(capsys, "keys", "list", "--data-dir", data)

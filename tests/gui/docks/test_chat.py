@@ -224,3 +224,29 @@ def test_a_history_reload_that_read_before_a_request_keeps_it(
     assert ("request", "Once") in kinds and ("response", extension.text) in kinds
     assert kinds.index(("request", "Once")) < kinds.index(("response", extension.text))
     assert requests(dock)[0].status == "done"
+
+
+def test_an_openai_api_request_shows_with_its_clients_id(
+    qtbot: QtBot, bridge: CoreBridge, dock: ChatDock, extension: EmulatedExtension
+) -> None:
+    """Issue 10: a request over /v1 appears like any other, in the caller's personal room."""
+    import openai
+
+    key = trust_with_key(bridge, "api-bot")
+    api = openai.AsyncOpenAI(
+        base_url=f"{server_url(bridge)}/v1", api_key=f"api-bot:{key}", max_retries=0
+    )
+
+    async def ask() -> str:  # on the loop the emulated extension runs on
+        completion = await api.chat.completions.create(
+            model="tavern", messages=[{"role": "user", "content": "from an OpenAI client"}]
+        )
+        return completion.choices[0].message.content or ""
+
+    assert run_async(ask()) == extension.text
+    qtbot.waitUntil(lambda: dock.room_combo.findData("api-bot") >= 0)
+    dock.room_combo.setCurrentIndex(dock.room_combo.findData("api-bot"))
+    qtbot.waitUntil(lambda: bool(requests(dock)) and bool(responses(dock)))
+    (request,) = requests(dock)
+    assert (request.author, request.text) == ("api-bot", "from an OpenAI client")
+    assert responses(dock)[0].text == extension.text

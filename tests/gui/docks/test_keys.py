@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from typing import Any
 
 import pytest
@@ -83,8 +85,22 @@ def test_trust_new_client_shows_a_working_key_once(
     assert client.sio.connected
     run_async(client.close())
 
+    # The same key, ready to paste into an OpenAI client, and the base URL beside it.
+    assert dialog.api_key_edit.text() == f"tavern:{key}"
+    assert dialog.api_key_edit.echoMode() == QLineEdit.EchoMode.Normal  # revealed with the key
+    base_url = dialog.base_url_edit.text()
+    assert base_url == f"{bridge.url}/v1"
+    dialog.copy_api_key_button.click()
+    assert QGuiApplication.clipboard().text() == f"tavern:{key}"
+    models = urllib.request.Request(
+        f"{base_url}/models", headers={"Authorization": f"Bearer {dialog.api_key_edit.text()}"}
+    )
+    with urllib.request.urlopen(models, timeout=5) as response:  # the API key authenticates
+        assert json.load(response) == {"object": "list", "data": []}
+
     dialog.reject()
     assert dialog.key_edit.text() == ""  # forgotten on close
+    assert dialog.api_key_edit.text() == ""
     assert dock.key_dialog is None
     qtbot.waitUntil(lambda: (dock.keys_model.state("tavern") or None) is not None)
     state = dock.keys_model.state("tavern")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import openai
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -68,6 +69,24 @@ def test_live_plots_follow_clients_tokens_and_events(
     xs, ys = dock.curves["clients"].getData()
     assert list(xs)[-1] == 0.0 and list(ys)[-1] == 2 and len(xs) == before + 1
     assert "Clients: 2 (extensions: 1)" in dock.summary.text()
+
+    # A streamed request over the OpenAI-compatible API shows as API requests and tokens.
+    api = openai.AsyncOpenAI(
+        base_url=f"{server_url(bridge)}/v1", api_key=f"user:{user_key}", max_retries=0
+    )
+
+    async def streamed() -> str:  # on the loop the emulated extension runs on
+        stream = await api.chat.completions.create(
+            model="tavern", messages=[{"role": "user", "content": "hi"}], stream=True
+        )
+        return "".join([c.choices[0].delta.content or "" async for c in stream])
+
+    assert run_async(streamed()) == "a" * 40
+    run_async(dock.sample())
+    sample = dock.model.samples()[-1]
+    assert sample.api_requests == 1 and sample.tokens_api > 0
+    assert "OpenAI API: 1 requests" in dock.summary.text()
+    assert list(dock.curves["tokensApi"].getData()[1])[-1] > 0
 
     for client in (user, extension):
         run_async(client.close())

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from newage_desktop.core.openai.auth import api_key
+from newage_desktop.core.openai.urls import api_base_url
 from newage_desktop.gui.docks.base import fill
 from newage_desktop.protocol.validation import MAX_DESC, is_valid_client_id
 
@@ -101,7 +103,9 @@ class KeyDialog(QDialog):
     The key lives only in this dialog's line edit; closing clears it and deletes the dialog.
     """
 
-    def __init__(self, client_id: str, key: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, client_id: str, key: str, parent: QWidget | None = None, *, base_url: str = ""
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("keyDialog")
         self.setWindowTitle(fill(self.tr("New key for %1"), client_id))
@@ -138,20 +142,68 @@ class KeyDialog(QDialog):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         layout.addLayout(row)
+        # The same key for the OpenAI-compatible API: `<clientId>:<key>` at `<server>/v1`.
+        api_intro = QLabel(
+            self.tr(
+                "<b>OpenAI-compatible API</b>: give any OpenAI client (Python, JavaScript, "
+                "curl, chat apps) this base URL and API key."
+            ),
+            self,
+        )
+        api_intro.setWordWrap(True)
+        self.base_url_edit = QLineEdit(base_url, self)
+        self.base_url_edit.setReadOnly(True)
+        self.base_url_edit.setFont(font)
+        self.copy_url_button = QPushButton(self.tr("Copy"), self)
+        self.copy_url_button.clicked.connect(lambda: self._copy(self.base_url_edit))
+        self.api_key_edit = QLineEdit(api_key(client_id, key), self)
+        self.api_key_edit.setReadOnly(True)
+        self.api_key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.api_key_edit.setFont(font)
+        self.copy_api_key_button = QPushButton(self.tr("Copy"), self)
+        self.copy_api_key_button.clicked.connect(lambda: self._copy(self.api_key_edit))
+        api_form = QFormLayout()
+        api_form.addRow(self.tr("Base URL"), _with_button(self.base_url_edit, self.copy_url_button))
+        api_form.addRow(
+            self.tr("API key"), _with_button(self.api_key_edit, self.copy_api_key_button)
+        )
+        layout.addWidget(api_intro)
+        layout.addLayout(api_form)
         layout.addWidget(self.copied)
         layout.addWidget(buttons)
         self.finished.connect(self._forget)
 
     def reveal(self) -> None:
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Normal)
+        self.api_key_edit.setEchoMode(QLineEdit.EchoMode.Normal)
         self.reveal_button.setEnabled(False)
 
     def copy(self) -> None:
-        QGuiApplication.clipboard().setText(self.key_edit.text())
+        self._copy(self.key_edit)
+
+    def _copy(self, edit: QLineEdit) -> None:
+        QGuiApplication.clipboard().setText(edit.text())
         self.copied.setText(self.tr("Copied to the clipboard."))
 
     def _forget(self) -> None:
         self.key_edit.clear()
+        self.api_key_edit.clear()
+
+
+def openai_base_url(server_url: str) -> str:
+    """`<server>/v1` as a client on this machine reaches it (a wildcard bind → loopback)."""
+    host_port = server_url.split("://", 1)[-1].rstrip("/")
+    host, _, port = host_port.rpartition(":")
+    if host and port.isdigit():
+        return api_base_url(host.strip("[]"), int(port))
+    return (server_url.rstrip("/") or "http://127.0.0.1:4000") + "/v1"
+
+
+def _with_button(edit: QLineEdit, button: QPushButton) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.addWidget(edit, 1)
+    row.addWidget(button)
+    return row
 
 
 def _escape(text: str) -> str:

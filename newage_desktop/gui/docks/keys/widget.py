@@ -22,7 +22,7 @@ from newage_desktop.core import events as ev
 from newage_desktop.core.app import Core, KeyState
 from newage_desktop.gui.bridge import CoreBridge
 from newage_desktop.gui.docks.base import DockBase, Snapshot, fill
-from newage_desktop.gui.docks.keys.dialogs import KeyDialog, TrustDialog
+from newage_desktop.gui.docks.keys.dialogs import KeyDialog, TrustDialog, openai_base_url
 from newage_desktop.gui.docks.keys.model import KeysModel, PendingModel, keys_snapshot
 from newage_desktop.gui.docks.table import setup_table
 
@@ -191,7 +191,8 @@ class KeysDock(DockBase):
 
     def show_key(self, client_id: str, key: str) -> None:
         """The only place a plaintext key reaches the window: one dialog, cleared on close."""
-        dialog = KeyDialog(client_id, key, self)
+        base_url = openai_base_url(self.bridge.url) if self.bridge.running else ""
+        dialog = KeyDialog(client_id, key, self, base_url=base_url)
         dialog.finished.connect(lambda _result: self._key_dialog_closed(dialog))
         self.key_dialog = dialog
         dialog.open()

@@ -13,7 +13,17 @@ from newage_desktop.core.app import Core
 from newage_desktop.gui.docks.base import ROOT, Index
 
 WINDOW_SECONDS: Final = 300  # what the plots show: the last five minutes
-COLUMNS: Final = ("time", "clients", "extensions", "tokensIn", "tokensOut", "events")
+COLUMNS: Final = (
+    "time",
+    "clients",
+    "extensions",
+    "tokensIn",
+    "tokensOut",
+    "events",
+    "tokensApi",
+    "apiRequests",
+)
+_COUNTS: Final = frozenset({"clients", "extensions", "apiRequests"})  # whole numbers
 
 
 @dataclass(frozen=True)
@@ -26,6 +36,8 @@ class Reading:
     events_in: int
     chunks_in: int
     chunks_out: int
+    api_chunks_out: int = 0  # chunks sent to OpenAI API clients as SSE events
+    api_requests: int = 0  # requests over the OpenAI-compatible API since the start
 
 
 @dataclass(frozen=True)
@@ -36,6 +48,8 @@ class Sample:
     tokens_in: float  # chunks received from extensions per second
     tokens_out: float  # chunks written to client streams per second
     events: float  # Socket.IO events received per second
+    tokens_api: float = 0.0  # chunks sent to OpenAI API clients per second
+    api_requests: int = 0  # OpenAI API requests since the server started
 
     def value(self, column: str) -> float:
         return {
@@ -45,6 +59,8 @@ class Sample:
             "tokensIn": self.tokens_in,
             "tokensOut": self.tokens_out,
             "events": self.events,
+            "tokensApi": self.tokens_api,
+            "apiRequests": self.api_requests,
         }[column]
 
 
@@ -59,6 +75,8 @@ def read_counters(core: Core) -> Reading:
         events_in=counters["eventsIn"],
         chunks_in=counters["chunksIn"],
         chunks_out=counters["chunksOut"],
+        api_chunks_out=counters["apiChunksOut"],
+        api_requests=counters["apiRequests"],
     )
 
 
@@ -93,6 +111,8 @@ class StatsModel(QAbstractTableModel):
             self.tr("Tokens in/s"),
             self.tr("Tokens out/s"),
             self.tr("Events/s"),
+            self.tr("API tokens/s"),
+            self.tr("API requests"),
         )
         return headers[section] if 0 <= section < len(headers) else None
 
@@ -103,7 +123,7 @@ class StatsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if index.column() == 0:
                 return datetime.fromtimestamp(value).strftime("%H:%M:%S")
-            return f"{value:.1f}" if index.column() > 2 else str(int(value))
+            return str(int(value)) if COLUMNS[index.column()] in _COUNTS else f"{value:.1f}"
         if role == Qt.ItemDataRole.UserRole:
             return value
         return None
@@ -122,6 +142,8 @@ class StatsModel(QAbstractTableModel):
             tokens_in=_rate(reading.chunks_in, last.chunks_in, seconds),
             tokens_out=_rate(reading.chunks_out, last.chunks_out, seconds),
             events=_rate(reading.events_in, last.events_in, seconds),
+            tokens_api=_rate(reading.api_chunks_out, last.api_chunks_out, seconds),
+            api_requests=reading.api_requests,
         )
         if len(self._samples) >= self.capacity:
             self.beginRemoveRows(ROOT, 0, 0)

@@ -27,6 +27,7 @@ _PENS = {
     "tokensIn": "#b3261e",
     "tokensOut": "#a15c00",
     "events": "#6a3fb5",
+    "tokensApi": "#00796b",
 }
 
 
@@ -51,7 +52,7 @@ class StatsDock(DockBase):
         self.curves: dict[str, Any] = {}  # pyqtgraph PlotDataItem
         for plot, columns in (
             (self.clients_plot, ("clients", "extensions")),
-            (self.tokens_plot, ("tokensIn", "tokensOut")),
+            (self.tokens_plot, ("tokensIn", "tokensOut", "tokensApi")),
             (self.events_plot, ("events",)),
         ):
             plot.addLegend(offset=(-8, 4), labelTextColor=foreground)
@@ -91,6 +92,7 @@ class StatsDock(DockBase):
             "extensions": self.tr("extensions"),
             "tokensIn": self.tr("from extensions"),
             "tokensOut": self.tr("to clients"),
+            "tokensApi": self.tr("to OpenAI API clients"),
             "events": self.tr("events in"),
         }
         for plot in (self.clients_plot, self.tokens_plot, self.events_plot):
@@ -159,5 +161,11 @@ class StatsDock(DockBase):
                 f"{last.tokens_in:.0f}",
                 f"{last.tokens_out:.0f}",
                 f"{last.events:.0f}",
+            )
+            + " · "
+            + fill(
+                self.tr("OpenAI API: %1 requests, %2 tokens/s"),
+                str(last.api_requests),
+                f"{last.tokens_api:.0f}",
             )
         )
