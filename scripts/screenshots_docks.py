@@ -26,6 +26,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import openai  # noqa: E402
 import qasync  # noqa: E402
 import socketio  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -97,6 +98,25 @@ async def bot_traffic(bot: NewAgeClient, seconds: float) -> None:
         await asyncio.sleep(1.5 + (loop.time() % 1.0))
 
 
+async def api_traffic(base_url: str, api_key: str, seconds: float) -> None:
+    """An OpenAI client streams answers too, so the Statistics dock shows the API curve."""
+    api = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0)
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    while loop.time() < end:
+        try:
+            stream = await api.chat.completions.create(
+                model="sillytavern-main",
+                messages=[{"role": "user", "content": "One more, please."}],
+                stream=True,
+            )
+            async for _chunk in stream:
+                pass
+        except Exception as exc:
+            print(f"api client: {exc}", file=sys.stderr)
+        await asyncio.sleep(2.0)
+
+
 async def populate(bridge: CoreBridge, docks: dict[str, DockBase], clients: ClientLoop) -> None:
     server = bridge.runtime.server
     assert server is not None
@@ -142,6 +162,8 @@ async def populate(bridge: CoreBridge, docks: dict[str, DockBase], clients: Clie
 
     await call_async(bridge, make_rooms)
     clients.spawn(bot_traffic(bot, TRAFFIC_SECONDS))
+    api_key = await trust(bridge, "notes-app", "Notes app (OpenAI API)")
+    clients.spawn(api_traffic(f"{url}/v1", f"notes-app:{api_key}", TRAFFIC_SECONDS))
 
     chat = docks["chat"]
     assert isinstance(chat, ChatDock)
@@ -193,6 +215,15 @@ async def main(out: Path, lang: str) -> None:
         keys.pending_view.selectRow(0)
         for name, dock in docks.items():
             save(dock, out / f"dock_{name}_{lang}.png")
+        # A new key as the window shows it once, with the OpenAI base URL and API key.
+        keys.show_key("notes-app", "3f2a9c1e-7b4d-4e8a-9f61-2d5c8b0a7e13")
+        dialog = keys.key_dialog
+        assert dialog is not None
+        dialog.reveal()
+        await asyncio.sleep(0.2)
+        dialog.grab().save(str(out / f"key_dialog_{lang}.png"))
+        print(out / f"key_dialog_{lang}.png")
+        dialog.reject()
     finally:
         for translator in translators:
             QApplication.removeTranslator(translator)

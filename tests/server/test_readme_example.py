@@ -43,3 +43,29 @@ async def test_readme_client_example(server: RelayServer, datadir: DataDir, tmp_
         assert out.decode() == f"extensions: ['st']\n{ext.text}"
     finally:
         await ext.close()
+
+
+async def test_readme_openai_example(server: RelayServer, datadir: DataDir, tmp_path: Path) -> None:
+    """The README's OpenAI-compatible API example, with the official `openai` client."""
+    key = provision(datadir, "my-bot")
+    ext = EmulatedExtension(server.url, "st", provision(datadir, "st") or "")
+    await ext.connect()
+    try:
+        blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+        (code,) = [b for b in blocks if "from openai import OpenAI" in b]
+        assert '"http://127.0.0.1:4000/v1"' in code and '"my-bot:PASTE-THE-KEY"' in code
+        script = tmp_path / "openai_example.py"
+        script.write_text(
+            code.replace("http://127.0.0.1:4000", server.url).replace("PASTE-THE-KEY", key or "")
+        )
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(script),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+        assert proc.returncode == 0, err.decode()
+        assert out.decode() == f"['st']\n{ext.text}\n"
+    finally:
+        await ext.close()
