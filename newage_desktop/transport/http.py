@@ -11,6 +11,7 @@ from aiohttp.typedefs import Middleware
 from newage_desktop.core.app import Core
 from newage_desktop.core.auth.origins import origin_allowed
 from newage_desktop.core.files.staticfiles import AddSlash, MountError, StaticFile
+from newage_desktop.core.openai.service import OpenAiService
 from newage_desktop.transport import openai_routes, web_routes
 
 log = logging.getLogger("newage")
@@ -47,7 +48,9 @@ def origin_middleware(setting: str | list[str]) -> Middleware:
     return check_origin
 
 
-def add_routes(app: web.Application, core: Core) -> None:
+def add_routes(app: web.Application, core: Core) -> OpenAiService:
+    """§10's routes and the OpenAI-compatible API (whose service is returned)."""
+
     async def healthz(request: web.Request) -> web.Response:
         status = core.status()
         return web.json_response(
@@ -60,7 +63,7 @@ def add_routes(app: web.Application, core: Core) -> None:
         )
 
     app.router.add_get("/healthz", healthz)
-    openai_routes.add_routes(app, core)
+    service = openai_routes.add_routes(app, core)
     web_routes.add_routes(app)
 
     mount_startup_resources(core)
@@ -81,6 +84,7 @@ def add_routes(app: web.Application, core: Core) -> None:
     # go through this one catch-all. Routes are matched most specific path first, so it only
     # competes with other routes registered exactly at "/" (e.g. `GET /`): keep it last.
     app.router.add_get("/{tail:.*}", static)
+    return service
 
 
 def mount_startup_resources(core: Core) -> None:

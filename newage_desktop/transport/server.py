@@ -17,6 +17,7 @@ from aiohttp import web
 from newage_desktop.core import events as ev
 from newage_desktop.core.app import Core
 from newage_desktop.core.auth.origins import origin_allowed
+from newage_desktop.core.openai.service import OpenAiService
 from newage_desktop.core.store.datadir import DataDir
 from newage_desktop.protocol import events as names
 from newage_desktop.transport import admin_ui, http
@@ -93,6 +94,7 @@ class RelayServer:
         self._host_override = host
         self._port_override = port
         self._runner: web.AppRunner | None = None
+        self._openai: OpenAiService | None = None
         self._poller: asyncio.Task[None] | None = None
         self._admin_ui: admin_ui.Instrumentation | None = None
         self.host = ""
@@ -136,7 +138,7 @@ class RelayServer:
         sio.attach(app)
         if ui is not None:
             admin_ui.add_routes(app)
-        http.add_routes(app, core)
+        self._openai = http.add_routes(app, core)
         self.host = self._host_override or settings.bind_address
         self.port = self._port_override if self._port_override is not None else settings.server_port
         # Long-polling requests would otherwise hold a stop for up to a minute.
@@ -211,6 +213,8 @@ class RelayServer:
             self._admin_ui = None
         with contextlib.suppress(Exception):
             await self._sio.shutdown()
+        if self._openai is not None:
+            self._openai.shutdown()  # open /v1 answers end now, not at the runner's time-out
         await self._runner.cleanup()
         self._runner = None
         core.close()

@@ -21,6 +21,7 @@ from newage_desktop.core.openai.body import ChatRequest
 from newage_desktop.core.openai.errors import ApiError
 from newage_desktop.core.openai.session import CompletionSession
 from newage_desktop.core.registry import SocketInfo
+from newage_desktop.protocol import errors as err
 from newage_desktop.protocol import llm as wire
 from newage_desktop.protocol.events import NS_LLM
 from newage_desktop.protocol.validation import MAX_ROOM_NAME
@@ -44,6 +45,7 @@ class OpenAiService:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.auth = ApiAuth(core)
+        self.open: set[CompletionSession] = set()  # answers being read by an HTTP handler
 
     # --- models --------------------------------------------------------------------------------
     def models(self) -> dict[str, Any]:
@@ -116,6 +118,7 @@ class OpenAiService:
             queue_position=position,
         )
         relay.taps[request_id] = session
+        self.open.add(session)
         core.counters["apiRequests"] += 1
         await relay.forward(plan)
         return session
@@ -124,6 +127,7 @@ class OpenAiService:
         """After the answer ended or the client left: a request still in flight is cancelled
         (the extension is sent CANCEL_REQUEST, §7.14), so nothing generates for nobody."""
         session.abandon()
+        self.open.discard(session)
         relay = self.core.relay
         request = relay.requests.get(session.request_id)
         if request is None or request.completed:
@@ -133,6 +137,11 @@ class OpenAiService:
         await relay.cancel(
             self._socket(ApiClient(session.client_id, "")), {"requestId": session.request_id}
         )
+
+    def shutdown(self) -> None:
+        """The server stops: every open answer ends with `Server is shutting down.`."""
+        for session in list(self.open):
+            session.fail(api.no_extension(err.SHUTTING_DOWN))
 
     def count_chunks(self, pieces: int) -> None:
         self.core.counters["apiChunksOut"] += pieces

@@ -146,6 +146,10 @@ class CompletionSession:
     def _finish(self) -> None:
         self._close()
 
+    def fail(self, error: ApiError) -> None:
+        """End the answer with `error` (unless it has ended already)."""
+        self._fail(error)
+
     def _fail(self, error: ApiError) -> None:
         self.error = error
         self._close()

@@ -160,6 +160,10 @@ class KeyDialog(QDialog):
         self.api_key_edit.setReadOnly(True)
         self.api_key_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.api_key_edit.setFont(font)
+        chars = min(len(self.api_key_edit.text()) + 2, 80)  # the whole key in view
+        self.api_key_edit.setMinimumWidth(
+            self.api_key_edit.fontMetrics().horizontalAdvance("0" * chars)
+        )
         self.copy_api_key_button = QPushButton(self.tr("Copy"), self)
         self.copy_api_key_button.clicked.connect(lambda: self._copy(self.api_key_edit))
         api_form = QFormLayout()
