@@ -44,7 +44,22 @@ def add_routes(app: web.Application, core: Core) -> OpenAiService:
     app.router.add_route("*", "/v1/chat/completions", routes.wrong_method)
     app.router.add_route("*", "/v1/models", routes.wrong_method)
     app.router.add_route("*", "/v1/{tail:.*}", routes.unknown)
+    app.on_response_prepare.append(_cors_headers)
     return service
+
+
+_EXPOSED: Final = ", ".join((REQUEST_ID_HEADER, QUEUE_HEADER, "x-should-retry", "Retry-After"))
+
+
+async def _cors_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """CORS for /v1, so web apps can call it: an `Origin` that reached a handler is one the
+    operator allows (setting corsAllowedOrigins, checked by `http.origin_middleware`)."""
+    origin = request.headers.get("Origin")
+    if origin is None or not request.path.startswith("/v1/"):
+        return
+    response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Vary"] = "Origin"
+    response.headers["Access-Control-Expose-Headers"] = _EXPOSED
 
 
 def error_response(error: ApiError, headers: dict[str, str] | None = None) -> web.Response:
@@ -88,6 +103,8 @@ class _Routes:
 
     async def wrong_method(self, request: web.Request) -> web.Response:
         allowed = "POST" if request.path.endswith("/completions") else "GET"
+        if request.method == "OPTIONS":  # a browser's CORS preflight
+            return _preflight(request, allowed)
         error = ApiError(
             405,
             f"{request.method} is not supported on {request.path}: use {allowed}.",
@@ -97,6 +114,8 @@ class _Routes:
         return error_response(error, {"Allow": allowed})
 
     async def unknown(self, request: web.Request) -> web.Response:
+        if request.method == "OPTIONS" and request.path.startswith("/v1/models/"):
+            return _preflight(request, "GET")
         error = ApiError(
             404,
             f"Unknown endpoint {request.method} {request.path}: NewAge Desktop serves "
@@ -198,6 +217,21 @@ async def _complete(
         ],
     }
     return web.Response(body=orjson.dumps(body), content_type="application/json", headers=headers)
+
+
+def _preflight(request: web.Request, allowed: str) -> web.Response:
+    """204 for a CORS preflight; the headers the page asks to send are allowed (the official
+    JavaScript client sends several of its own besides Authorization and Content-Type)."""
+    asked = request.headers.get("Access-Control-Request-Headers", "")
+    return web.Response(
+        status=204,
+        headers={
+            "Allow": f"{allowed}, OPTIONS",
+            "Access-Control-Allow-Methods": f"{allowed}, OPTIONS",
+            "Access-Control-Allow-Headers": asked or "Authorization, Content-Type",
+            "Access-Control-Max-Age": "600",
+        },
+    )
 
 
 class _ChunkFrame:

@@ -159,3 +159,27 @@ async def test_the_api_key_is_checked_once_with_bcrypt(
     assert (await request(server, "GET", "/v1/models", headers))[0] == 401
     new_headers = {"Authorization": f"Bearer app:{new}"}
     assert (await request(server, "GET", "/v1/models", new_headers))[0] == 200
+
+
+async def test_cors_for_allowed_origins(server: RelayServer, headers: dict[str, str]) -> None:
+    """A page on this computer (corsAllowedOrigins "local") may call /v1; others get 400."""
+    page = {"Origin": "http://localhost:3000"}
+    preflight = {
+        **page,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type, x-stainless-os",
+    }
+    status, head, _ = await request(server, "OPTIONS", "/v1/chat/completions", preflight)
+    assert status == 204
+    assert head["Access-Control-Allow-Origin"] == "http://localhost:3000"
+    assert "POST" in head["Access-Control-Allow-Methods"]
+    assert head["Access-Control-Allow-Headers"] == "authorization, content-type, x-stainless-os"
+    status, head, _ = await request(server, "GET", "/v1/models", {**headers, **page})
+    assert status == 200
+    assert head["Access-Control-Allow-Origin"] == "http://localhost:3000"
+    assert "X-NewAge-Queue-Position" in head["Access-Control-Expose-Headers"]
+    status, head, _ = await request(server, "GET", "/v1/models", headers)
+    assert status == 200 and "Access-Control-Allow-Origin" not in head  # no Origin, no CORS
+    evil = {**headers, "Origin": "http://evil.example"}
+    status, _, raw = await request(server, "GET", "/v1/models", evil)
+    assert (status, raw) == (400, b"http://evil.example is not an accepted origin.")
