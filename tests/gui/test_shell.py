@@ -193,6 +193,8 @@ def test_the_language_switches_live_to_chinese_and_back(
 ) -> None:
     app = make_controller()
     window = app.window
+    # The status model hears "running" from the server thread a moment after start returns.
+    qtbot.waitUntil(lambda: window.status_bar.counts.text() != "")
     try:
         app.set_language("zh_CN")
         # QApplication posts LanguageChange to every window.
