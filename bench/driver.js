@@ -3,6 +3,11 @@
 //
 //   node driver.js '<params JSON>'      or      node driver.js params.json
 //
+// Clients read answers either as forwarded socket.io-stream streams on /llm (`clientTransport:
+// 'socketio'`, the default) or as Server-Sent Events from NewAge Desktop's OpenAI-compatible API
+// (`clientTransport: 'sse'`: POST /v1/chat/completions with stream:true through Node's fetch,
+// `model` = the target extension). The extensions are the same either way.
+//
 // Emulated extensions and clients run in child processes of this one (one for the extensions,
 // `clientProcs` for the clients), so the driver is not the bottleneck and the coordinator only
 // times and aggregates. Timestamps are wall-clock milliseconds (performance.timeOrigin +
@@ -32,6 +37,8 @@ const DEFAULTS = {
   drainTimeout: 30, // seconds to wait for outstanding responses afterwards
   responseTimeout: 30, // seconds without completion before a response counts as incomplete
   clientProcs: 1, // child processes the clients are spread over
+  clientTransport: 'socketio', // 'socketio' (SERVER_STREAM_DATA streams) or 'sse' (/v1/chat/completions)
+  final: false, // mark a response's last CLIENT_STREAM_END with final: true (the real extension does)
 };
 
 // ---- generated text ---------------------------------------------------------------------------
@@ -81,7 +88,8 @@ async function extensionRole({ p, exts }) {
         const [type, event] = i === 0 ? [4, 'CLIENT_STREAM_DATA_FIRST'] : k === size - 1 ? [6, 'CLIENT_STREAM_DATA_LAST'] : [5, 'CLIENT_STREAM_DATA_MIDDLE'];
         socket.emit(event, { type, streamId, outputId, requestId, chunkIndex: k, data: chunkData(requestId, i, now() - epoch) });
       }
-      socket.emit('CLIENT_STREAM_END', { type: 3, streamId, outputId, requestId });
+      const last = sent + size >= p.tokens;
+      socket.emit('CLIENT_STREAM_END', p.final && last ? { type: 3, streamId, outputId, requestId, final: true } : { type: 3, streamId, outputId, requestId });
       count(size + 2);
       sent += size;
       if (sent < p.tokens) schedule();
@@ -202,6 +210,149 @@ async function clientRole({ p, clients, extIds }) {
   process.send({ type: 'ready' });
 }
 
+// ---- SSE client process (the OpenAI-compatible API) -------------------------------------------
+// Each client runs the same closed loop as a socket client, over HTTP: POST
+// /v1/chat/completions {model: <target extension>, stream: true}, read the event stream to its
+// end (`data: [DONE]` and the end of the body), send the next. The server names the LLM_REQUEST
+// it made in the X-NewAge-Request-Id header; the extension generates the text from that id.
+async function sseClientRole({ p, clients, extIds }) {
+  const outcome = { ok: 0, interleaved: 0, corrupt: 0, incomplete: 0, rejected: 0 };
+  const latencies = [];
+  let tokens = 0; let tokensInWindow = 0; let serverErrors = 0; let framingErrors = 0; let events = 0;
+  let example = null; let rejection = null; let epoch = 0; let end = 0; let cpu0; let active = clients.length;
+  const controllers = new Set();
+  const headers = (c) => ({ Authorization: `Bearer ${c.clientId}:${c.key}` });
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const plain = (text) => text.replace(/\{[^}]*\}/g, '').slice(0, 60);
+
+  // Check every key once (and open the keep-alive connections) before the load starts.
+  await Promise.all(clients.map(async (c) => {
+    const res = await fetch(`${p.url}/v1/models`, { headers: headers(c) });
+    const body = await res.text();
+    if (!res.ok) throw new Error(`${c.clientId}: GET /v1/models: ${res.status} ${body.slice(0, 200)}`);
+  }));
+
+  // One SSE event (the lines of one block): comments are skipped, data lines joined (WHATWG).
+  function onEvent(state, block, t) {
+    const data = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith('data:')) data.push(line.slice(line.startsWith('data: ') ? 6 : 5));
+      else if (line !== '' && !line.startsWith(':') && !/^(event|id|retry):/.test(line)) state.framing.push(`bad line ${JSON.stringify(line.slice(0, 40))}`);
+    }
+    if (!data.length) return;
+    events += 1;
+    const text = data.join('\n');
+    if (state.done) { state.framing.push('event after [DONE]'); return; }
+    if (text === '[DONE]') { state.done = true; return; }
+    let chunk;
+    try { chunk = JSON.parse(text); } catch { state.framing.push(`not JSON: ${text.slice(0, 40)}`); return; }
+    if (chunk.error) { state.error = chunk.error.message || JSON.stringify(chunk.error); return; }
+    const choice = chunk.object === 'chat.completion.chunk' && Array.isArray(chunk.choices) ? chunk.choices[0] : null;
+    if (!choice || !choice.delta) { state.framing.push(`not a chunk: ${text.slice(0, 60)}`); return; }
+    if (state.finish) state.framing.push('chunk after the finish chunk');
+    if (choice.delta.role === 'assistant') {
+      if (state.role || state.text) state.framing.push('role chunk not first');
+      state.role = true;
+    }
+    if (choice.finish_reason) state.finish = choice.finish_reason;
+    const content = choice.delta.content;
+    if (typeof content !== 'string' || content === '') return;
+    state.text += content;
+    MARKER.lastIndex = state.scanned;
+    for (let m = MARKER.exec(state.text); m; m = MARKER.exec(state.text)) {
+      latencies.push(t - Number(m[2]));
+      state.tokens += 1;
+      tokens += 1;
+      if (t + epoch <= end) tokensInWindow += 1;
+      state.scanned = MARKER.lastIndex;
+    }
+  }
+
+  // One request to its end: 'ok', 'corrupt', 'incomplete' or 'rejected'.
+  async function request(client, n) {
+    const target = extIds[(client.globalIndex + n) % extIds.length];
+    const controller = new AbortController();
+    controllers.add(controller);
+    const timer = setTimeout(() => controller.abort(), p.responseTimeout * 1000);
+    const state = { text: '', scanned: 0, tokens: 0, role: false, finish: null, done: false, error: null, framing: [] };
+    let requestId = null;
+    try {
+      const res = await fetch(`${p.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { ...headers(client), 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+        body: JSON.stringify({ model: target, stream: true, messages: [{ role: 'user', content: `benchmark request ${n + 1}` }] }),
+        signal: controller.signal,
+      });
+      if (!res.ok) {
+        const body = await res.text();
+        rejection = rejection || `${res.status} ${body.slice(0, 200)}`;
+        return 'rejected';
+      }
+      requestId = res.headers.get('x-newage-request-id');
+      const type = res.headers.get('content-type') || '';
+      if (!type.startsWith('text/event-stream')) state.framing.push(`Content-Type ${type}`);
+      const decoder = new TextDecoder();
+      let buffer = '';
+      for await (const bytes of res.body) {
+        const t = now() - epoch;
+        buffer += decoder.decode(bytes, { stream: true });
+        if (buffer.includes('\r')) buffer = buffer.replace(/\r\n?/g, '\n'); // the server sends \n
+        for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
+          onEvent(state, buffer.slice(0, cut), t);
+          buffer = buffer.slice(cut + 2);
+        }
+      }
+      buffer += decoder.decode();
+      if (buffer.trim()) state.framing.push(`unterminated event ${JSON.stringify(buffer.slice(0, 40))}`);
+    } catch (err) {
+      if (controller.signal.aborted) return 'incomplete';
+      state.framing.push(`${err.name}: ${err.message}`);
+    } finally {
+      clearTimeout(timer);
+      controllers.delete(controller);
+    }
+    if (state.error) {
+      serverErrors += 1;
+      if (!example) example = { requestId, error: state.error };
+      return 'corrupt';
+    }
+    if (!state.done) state.framing.push('no data: [DONE]');
+    if (state.finish !== 'stop') state.framing.push(`finish_reason ${state.finish}`);
+    if (!state.role) state.framing.push('no role chunk');
+    const expected = requestId ? expectedText(requestId, p.tokens) : null;
+    const textOk = withoutTimestamps(state.text) === expected;
+    if (textOk && !state.framing.length) return 'ok';
+    if (state.framing.length) framingErrors += 1;
+    if (!example) example = { requestId, expected: expected && plain(expected), received: plain(state.text), framing: state.framing.slice(0, 5) };
+    return 'corrupt';
+  }
+
+  async function loop(client) {
+    for (let n = 0; now() < end; n += 1) {
+      const how = await request(client, n);
+      outcome[how] += 1;
+      if (how === 'rejected') await sleep(100);
+    }
+    active -= 1;
+    if (active === 0) {
+      const cpu = process.cpuUsage(cpu0);
+      process.send({ type: 'stats', outcome, latencies, tokens, tokensInWindow, serverErrors, framingErrors, sseEvents: events, streamErrors: 0, strayStreams: 0, example, rejection, cpuMs: (cpu.user + cpu.system) / 1000 });
+    }
+  }
+
+  process.on('message', (m) => {
+    if (m.type === 'go') {
+      ({ epoch, end } = m);
+      cpu0 = process.cpuUsage();
+      setTimeout(() => clients.forEach((c) => loop(c)), epoch - now());
+      // After the drain timeout, whatever is still outstanding counts as incomplete.
+      setTimeout(() => controllers.forEach((c) => c.abort()), end - now() + p.drainTimeout * 1000);
+    }
+    if (m.type === 'exit') process.exit(0);
+  });
+  process.send({ type: 'ready' });
+}
+
 // ---- coordinator ------------------------------------------------------------------------------
 function percentile(sorted, q) {
   if (!sorted.length) return null;
@@ -255,12 +406,14 @@ async function coordinator(params) {
     const extStats = await extPending;
     children.forEach((c) => c.send({ type: 'exit' }));
 
-    const sum = (key) => clientStats.reduce((acc, s) => acc + s[key], 0);
+    const sum = (key) => clientStats.reduce((acc, s) => acc + (s[key] || 0), 0);
     const outcome = {};
     for (const s of clientStats) for (const [k, v] of Object.entries(s.outcome)) outcome[k] = (outcome[k] || 0) + v;
     const latencies = Float64Array.from(clientStats.flatMap((s) => s.latencies)).sort();
     const report = {
       url: p.url,
+      clientTransport: p.clientTransport,
+      final: p.final,
       extensions: exts.length,
       clients: clients.length,
       tokensPerResponse: p.tokens,
@@ -281,6 +434,8 @@ async function coordinator(params) {
       serverErrors: sum('serverErrors'),
       streamErrors: sum('streamErrors'),
       strayStreams: sum('strayStreams'),
+      framingErrors: sum('framingErrors'),
+      sseEvents: sum('sseEvents'),
       wrongExample: clientStats.map((s) => s.example).find(Boolean) || null,
       rejection: clientStats.map((s) => s.rejection).find(Boolean) || null,
       driverCpuMs: { extensions: round(extStats.cpuMs, 0), clients: round(sum('cpuMs'), 0) },
@@ -296,7 +451,8 @@ async function coordinator(params) {
 if (process.argv[2] === '--role') {
   process.on('disconnect', () => process.exit(0)); // the coordinator went away
   process.once('message', ({ role, args }) => {
-    (role === 'ext' ? extensionRole(args) : clientRole(args)).catch((err) => {
+    const run = role === 'ext' ? extensionRole : args.p.clientTransport === 'sse' ? sseClientRole : clientRole;
+    run(args).catch((err) => {
       process.send({ type: 'error', message: err.message });
       setTimeout(() => process.exit(1), 100);
     });

@@ -193,10 +193,48 @@ class Server:
         return lag
 
 
+def drive(server: Server, params: dict[str, Any]) -> dict[str, Any]:
+    """Run `driver.js` with `params` against `server`; its report plus the server's CPU time
+    (user+sys) between the driver's measure-start and measure-end lines."""
+    kind = server.kind
+    driver = subprocess.Popen(
+        ["node", str(BENCH / "driver.js"), json.dumps(params)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=BENCH,
+    )
+    assert driver.stdout is not None
+    cpu_start = cpu_end = None
+    report: dict[str, Any] = {}
+    try:
+        for line in driver.stdout:
+            message = json.loads(line)
+            if message.get("phase") == "measure-start":
+                cpu_start = cpu_seconds(server.proc.pid)
+            elif message.get("phase") == "measure-end":
+                cpu_end = cpu_seconds(server.proc.pid)
+            else:
+                report = message
+        driver.wait()
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    if "error" in report or cpu_start is None or cpu_end is None:
+        print(f"  {kind}: driver failed: {report.get('error', report)}", file=sys.stderr)
+        return {"server": kind, "error": report.get("error", "driver failed")}
+    report["server"] = kind
+    report["serverCpuSec"] = cpu_end - cpu_start
+    tokens = report["deliveredTokens"]
+    report["cpuMsPerToken"] = 1000 * report["serverCpuSec"] / tokens if tokens else None
+    report["serverCpuPercent"] = 100 * report["serverCpuSec"] / report["elapsedSec"]
+    return report
+
+
 def measure(
     kind: str, scenario: Scenario, args: argparse.Namespace, identities: Identities
 ) -> dict[str, Any]:
     server = Server(kind, identities, args.py_settings)
+    report: dict[str, Any] = {}
     try:
         params = {
             "url": f"http://127.0.0.1:{server.port}",
@@ -210,36 +248,7 @@ def measure(
             "responseTimeout": args.response_timeout,
             "drainTimeout": args.response_timeout,
         }
-        driver = subprocess.Popen(
-            ["node", str(BENCH / "driver.js"), json.dumps(params)],
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=BENCH,
-        )
-        assert driver.stdout is not None
-        cpu_start = cpu_end = None
-        report: dict[str, Any] = {}
-        try:
-            for line in driver.stdout:
-                message = json.loads(line)
-                if message.get("phase") == "measure-start":
-                    cpu_start = cpu_seconds(server.proc.pid)
-                elif message.get("phase") == "measure-end":
-                    cpu_end = cpu_seconds(server.proc.pid)
-                else:
-                    report = message
-            driver.wait()
-        finally:
-            if driver.poll() is None:
-                driver.kill()
-        if "error" in report or cpu_start is None or cpu_end is None:
-            print(f"  {kind}: driver failed: {report.get('error', report)}", file=sys.stderr)
-            return {"server": kind, "error": report.get("error", "driver failed")}
-        report["server"] = kind
-        report["serverCpuSec"] = cpu_end - cpu_start
-        tokens = report["deliveredTokens"]
-        report["cpuMsPerToken"] = 1000 * report["serverCpuSec"] / tokens if tokens else None
-        report["serverCpuPercent"] = 100 * report["serverCpuSec"] / report["elapsedSec"]
+        report = drive(server, params)
         return report
     finally:
         lag = server.stop()
