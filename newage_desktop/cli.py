@@ -20,7 +20,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from getpass import getpass
 
-from newage_desktop import __version__
+from newage_desktop import __version__, diagnostics
 from newage_desktop.core.app import Core
 from newage_desktop.core.auth.keys import MAX_KEY_BYTES, hash_key
 from newage_desktop.core.openai.auth import api_key
@@ -190,6 +190,7 @@ def _run(args: argparse.Namespace, datadir: DataDir) -> int:
         if reason is None:
             from newage_desktop.gui.app import run_gui
 
+            diagnostics.install(datadir.logs_dir, gui=True)
             return run_gui(datadir, host=args.host, port=args.port)
         print(
             f"newage-desktop: cannot open the window ({reason}); running headless.",
@@ -197,6 +198,7 @@ def _run(args: argparse.Namespace, datadir: DataDir) -> int:
         )
     from newage_desktop.headless import run_headless
 
+    diagnostics.install(datadir.logs_dir, gui=False)
     return run_headless(datadir, host=args.host, port=args.port)
 
 
