@@ -49,11 +49,14 @@ def run_gui(datadir: DataDir, host: str | None = None, port: int | None = None) 
 
     # Imported only now: a second launch exits above without loading the window's modules.
     from newage_desktop.gui.controller import AppController
+    from newage_desktop.gui.crash_dialog import CrashReporter
 
     prefs = Preferences()
     translators = install_translators(effective_language(prefs.language))
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    crashes = CrashReporter(datadir.logs_dir)  # a dialog instead of a traceback nobody sees
+    crashes.install(loop)
     runtime = ServerRuntime(datadir, host=host, port=port)
     controller = AppController(runtime, prefs, translators=translators)
     instance.activated.connect(controller.show_window)
@@ -67,6 +70,7 @@ def run_gui(datadir: DataDir, host: str | None = None, port: int | None = None) 
     finally:
         controller.quit()  # no-op after Quit; stops the server if the loop ended otherwise
         instance.close()
+        crashes.uninstall()
     return 0
 
 

@@ -18,6 +18,13 @@ log = logging.getLogger("newage.gui")
 T = TypeVar("T")
 
 _running: set[asyncio.Task[Any]] = set()
+# The app's crash reporter (gui/crash_dialog.py) shows failures; without one they are only logged.
+_failure_handler: Callable[[BaseException], None] | None = None
+
+
+def set_failure_handler(handler: Callable[[BaseException], None] | None) -> None:
+    global _failure_handler
+    _failure_handler = handler
 
 
 def spawn(coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
@@ -29,8 +36,13 @@ def spawn(coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
 
 def _finished(task: asyncio.Task[Any]) -> None:
     _running.discard(task)
-    if not task.cancelled() and task.exception() is not None:
-        log.error("GUI task failed", exc_info=task.exception())
+    exc = None if task.cancelled() else task.exception()
+    if exc is None:
+        return
+    if _failure_handler is not None:
+        _failure_handler(exc)
+    else:
+        log.error("GUI task failed", exc_info=exc)
 
 
 async def run_outside_task(fn: Callable[[], T]) -> T:

@@ -2,6 +2,57 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AboutDialog</name>
+    <message>
+        <source>Copied</source>
+        <translation>已复制</translation>
+    </message>
+    <message>
+        <source>About NewAge Desktop</source>
+        <translation>关于 NewAge Desktop</translation>
+    </message>
+    <message>
+        <source>A SillyTavern-NewAge relay server as a desktop app. Compatible with the SillyTavern-NewAge extension and its clients.</source>
+        <translation>以桌面应用形式运行的 SillyTavern-NewAge 中继服务器。兼容 SillyTavern-NewAge 扩展及其客户端。</translation>
+    </message>
+    <message>
+        <source>Licence: {0}</source>
+        <translation>许可证：{0}</translation>
+    </message>
+    <message>
+        <source>Versions</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <source>Operating system</source>
+        <translation>操作系统</translation>
+    </message>
+    <message>
+        <source>Folders</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <source>Data folder</source>
+        <translation>数据文件夹</translation>
+    </message>
+    <message>
+        <source>Log folder</source>
+        <translation>日志文件夹</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>Copy versions</source>
+        <translation>复制版本信息</translation>
+    </message>
+    <message>
+        <source>Copy these details as text, for a bug report</source>
+        <translation>将这些信息复制为文本，用于错误报告</translation>
+    </message>
+</context>
+<context>
     <name>AdminUiGroup</name>
     <message>
         <source>Socket.IO Admin UI</source>
@@ -160,14 +211,6 @@
     <message>
         <source>The server is not running. Start it with the new settings?</source>
         <translation>服务器未运行。要使用新设置启动它吗？</translation>
-    </message>
-    <message>
-        <source>About NewAge Desktop</source>
-        <translation>关于 NewAge Desktop</translation>
-    </message>
-    <message>
-        <source>&lt;h3&gt;NewAge Desktop {0}&lt;/h3&gt;&lt;p&gt;A SillyTavern-NewAge relay server as a desktop app.&lt;/p&gt;&lt;p&gt;Data folder: &lt;code&gt;{1}&lt;/code&gt;&lt;/p&gt;&lt;p&gt;Compatible with the SillyTavern-NewAge extension and its clients. MIT licence.&lt;/p&gt;</source>
-        <translation>&lt;h3&gt;NewAge Desktop {0}&lt;/h3&gt;&lt;p&gt;以桌面应用形式运行的 SillyTavern-NewAge 中继服务器。&lt;/p&gt;&lt;p&gt;数据文件夹：&lt;code&gt;{1}&lt;/code&gt;&lt;/p&gt;&lt;p&gt;兼容 SillyTavern-NewAge 扩展及其客户端。MIT 许可证。&lt;/p&gt;</translation>
     </message>
 </context>
 <context>
@@ -440,6 +483,35 @@ To connect SillyTavern: SillyTavern → Install extension…, start SillyTavern,
     <message>
         <source>connected</source>
         <translation>已连接</translation>
+    </message>
+</context>
+<context>
+    <name>CrashDialog</name>
+    <message>
+        <source>NewAge Desktop</source>
+        <translation>NewAge Desktop</translation>
+    </message>
+    <message>
+        <source>NewAge Desktop hit an unexpected error</source>
+        <translation>NewAge Desktop 遇到了意外错误</translation>
+    </message>
+    <message>
+        <source>Open log folder</source>
+        <translation>打开日志文件夹</translation>
+    </message>
+    <message>
+        <source>The details are written to the log folder:
+{0}
+
+NewAge Desktop keeps running. If something no longer works, restart it; please add the details below and the log folder&apos;s crash.log to a bug report.</source>
+        <translation>详细信息已写入日志文件夹：
+{0}
+
+NewAge Desktop 仍在运行。如果某些功能无法正常工作，请重新启动它；提交错误报告时，请附上下方的详细信息和日志文件夹中的 crash.log。</translation>
+    </message>
+    <message>
+        <source>Further errors while this message was open: {0} (all are logged).</source>
+        <translation>此消息打开期间又发生了 {0} 个错误（均已记录到日志）。</translation>
     </message>
 </context>
 <context>
