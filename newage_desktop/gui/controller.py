@@ -15,11 +15,11 @@ from PySide6.QtCore import QObject, QTranslator, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QSystemTrayIcon
 
-from newage_desktop import __version__
 from newage_desktop.core.app import Core
 from newage_desktop.core.rooms.store import CorruptDatabaseError
 from newage_desktop.core.store.jsonfiles import CorruptFileError
 from newage_desktop.gui import prompts
+from newage_desktop.gui.about_dialog import AboutDialog
 from newage_desktop.gui.actions import AppActions
 from newage_desktop.gui.bridge import CoreBridge
 from newage_desktop.gui.extension_install import (
@@ -88,6 +88,7 @@ class AppController(QObject):
         self.notifier = Notifier(self.bridge, prefs, self.notify, self)
         self.settings_dialog: SettingsDialog | None = None
         self.install_dialog: InstallExtensionDialog | None = None
+        self.about_dialog: AboutDialog | None = None
         self.quitting = False
         self._wire_actions()
         self.bridge.state_changed.connect(self._on_state)
@@ -302,18 +303,14 @@ class AppController(QObject):
         if self.tray is not None:
             self.tray.update_from_model()
 
-    def about(self) -> None:
-        prompts.about(
-            self.window,
-            self.tr("About NewAge Desktop"),
-            self.tr(
-                "<h3>NewAge Desktop {0}</h3>"
-                "<p>A SillyTavern-NewAge relay server as a desktop app.</p>"
-                "<p>Data folder: <code>{1}</code></p>"
-                "<p>Compatible with the SillyTavern-NewAge extension and its clients. "
-                "MIT licence.</p>"
-            ).format(__version__, self.runtime.datadir.root),
-        )
+    def about(self) -> AboutDialog:
+        """Non-modal and kept, so it can stay open beside the window while a report is written."""
+        if self.about_dialog is None:
+            self.about_dialog = AboutDialog(self.runtime.datadir, parent=self.window)
+        self.about_dialog.show()
+        self.about_dialog.raise_()
+        self.about_dialog.activateWindow()
+        return self.about_dialog
 
     # --- notifications and quitting ------------------------------------------------------------
     def notify(self, title: str, message: str, focus: str | None = None) -> None:

@@ -27,10 +27,6 @@ def error(parent: QWidget | None, title: str, text: str) -> None:
     QMessageBox.critical(parent, title, text)
 
 
-def about(parent: QWidget | None, title: str, html: str) -> None:
-    QMessageBox.about(parent, title, html)
-
-
 def information(parent: QWidget | None, title: str, text: str) -> None:
     QMessageBox.information(parent, title, text)
 

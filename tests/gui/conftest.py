@@ -155,7 +155,7 @@ def no_modal_prompts(monkeypatch: pytest.MonkeyPatch) -> None:
     def unexpected(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError(f"unexpected modal prompt: {args[1:3]!r}")
 
-    modal = ("confirm", "error", "information", "about", "start_failed", "corrupt_file")
+    modal = ("confirm", "error", "information", "start_failed", "corrupt_file")
     for name in (*modal, "choose_folder"):
         monkeypatch.setattr(prompts, name, unexpected)
 
