@@ -9,6 +9,7 @@ extension's install dialog and result box (into a throw-away SillyTavern folder)
 clients connect (an emulated SillyTavern extension that streams an answer, a bot, a pending
 pairing request) so the pictures show a server at work. Chinese needs a CJK font (Debian:
 fonts-noto-cjk).
+Then Help → About and the box an unexpected error shows.
 Each dock on its own: scripts/screenshots_docks.py.
 """
 
@@ -20,6 +21,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import traceback
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,7 @@ from newage_desktop.client import NewAgeClient  # noqa: E402
 from newage_desktop.core.store.datadir import DataDir  # noqa: E402
 from newage_desktop.gui import prompts  # noqa: E402
 from newage_desktop.gui.controller import AppController  # noqa: E402
+from newage_desktop.gui.crash_dialog import crash_box, summary_of  # noqa: E402
 from newage_desktop.gui.preferences import Preferences  # noqa: E402
 from newage_desktop.runtime import ServerRuntime  # noqa: E402
 from tests.server.emulated import EmulatedExtension  # noqa: E402
@@ -184,6 +187,35 @@ async def shoot(app: AppController, out: Path, lang: str) -> None:
         save(dialog, out / "settings-origins.png")
     dialog.reject()
     await asyncio.sleep(0.1)
+    await shoot_help(app, out, lang)
+
+
+def sample_failure() -> KeyError:
+    """A real exception with a traceback, as a slot would raise it."""
+
+    def on_row_selected(rows: dict[str, int]) -> int:
+        return rows["sillytavern-main"]
+
+    try:
+        on_row_selected({})
+    except KeyError as exc:
+        return exc
+    raise AssertionError("unreachable")
+
+
+async def shoot_help(app: AppController, out: Path, lang: str) -> None:
+    """Help → About, and the box an unexpected error brings up."""
+    about = app.about()
+    await asyncio.sleep(0.3)
+    save(about, out / f"about_{lang}.png")
+    about.close()
+    exc = sample_failure()
+    details = "".join(traceback.format_exception(exc))
+    box = crash_box(summary_of(exc), details, app.runtime.datadir.logs_dir)
+    box.show()
+    await asyncio.sleep(0.3)
+    save(box, out / f"crash_dialog_{lang}.png")
+    box.close()
 
 
 async def main(out: Path) -> None:
