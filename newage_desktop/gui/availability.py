@@ -8,6 +8,7 @@ import ctypes.util
 import os
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 
 
 def gui_unavailable_reason(environ: Mapping[str, str] | None = None) -> str | None:
@@ -25,9 +26,17 @@ def gui_unavailable_reason(environ: Mapping[str, str] | None = None) -> str | No
     wayland = bool(env.get("WAYLAND_DISPLAY")) and not platform.startswith("xcb")
     if not wayland and not env.get("DISPLAY"):
         return "no display (neither DISPLAY nor WAYLAND_DISPLAY is set)"
-    if not wayland and ctypes.util.find_library("xcb-cursor") is None:
+    if not wayland and not _has_xcb_cursor():
         # Qt 6.5+ needs it for X11 and aborts without it.
         return (
             "the X11 library libxcb-cursor is missing (Debian/Ubuntu: apt install libxcb-cursor0)"
         )
     return None
+
+
+def _has_xcb_cursor() -> bool:
+    if ctypes.util.find_library("xcb-cursor") is not None:
+        return True
+    # A frozen build (PyInstaller) carries its own copy, which the system search cannot see.
+    bundle = getattr(sys, "_MEIPASS", None)
+    return bundle is not None and any(Path(bundle).glob("libxcb-cursor.so*"))
