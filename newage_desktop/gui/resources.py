@@ -1,36 +1,23 @@
 """Icons and translations from `resources/`, wherever the app runs from.
 
-From a source checkout (the editable install of scripts/run.sh) `resources/` sits beside the
-package; a frozen build (PyInstaller) unpacks it under `sys._MEIPASS`; NEWAGE_RESOURCES
-overrides both.
+Where `resources/` is (source checkout, frozen build, NEWAGE_RESOURCES): resource_paths.py.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import sys
-from pathlib import Path
 from typing import Final, Literal
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QIcon
+
+from newage_desktop.resource_paths import resource_dir as resource_dir
 
 log = logging.getLogger("newage.gui")
 
 TrayState = Literal["running", "stopped", "error"]
 APP_ICON_SIZES: Final = (16, 22, 24, 32, 48, 64, 128, 256)
 TRAY_ICON_SIZES: Final = (16, 22, 24, 32, 48, 64)
-
-
-def resource_dir() -> Path:
-    override = os.environ.get("NEWAGE_RESOURCES")
-    if override:
-        return Path(override)
-    frozen = getattr(sys, "_MEIPASS", None)
-    if frozen is not None:
-        return Path(frozen) / "resources"
-    return Path(__file__).resolve().parent.parent.parent / "resources"
 
 
 def _icon(name: str, sizes: tuple[int, ...]) -> QIcon:
