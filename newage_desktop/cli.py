@@ -30,6 +30,7 @@ from newage_desktop.core.store.datadir import DataDir, resolve_data_dir
 from newage_desktop.core.store.filelock import LockTimeout
 from newage_desktop.core.store.jsonfiles import CorruptFileError
 from newage_desktop.core.store.settings import ADMIN_UI_MODES, SettingsStore
+from newage_desktop.desktop import cli as desktop_cli
 from newage_desktop.protocol.validation import is_valid_client_id
 from newage_desktop.sillytavern import installer
 
@@ -73,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     untrust = sub.add_parser("untrust", parents=[common], help="untrust CLIENT_ID, revoke its key")
     untrust.add_argument("client_id", metavar="CLIENT_ID")
     _sillytavern_parser(sub)
+    desktop_cli.add_parser(sub)
     _admin_ui_parser(sub, common)
     return parser
 
@@ -164,6 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "sillytavern":
         return _sillytavern(args)
+    if args.command == desktop_cli.COMMAND:
+        return desktop_cli.run(args)
     datadir = DataDir(resolve_data_dir(getattr(args, "data_dir", None), os.environ))
     try:
         if args.command is None:
