@@ -53,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--headless", action="store_true", help="run the server without a window")
+    parser.add_argument(
+        "--minimized",
+        action="store_true",
+        help="start with the window hidden in the tray (shown where there is no tray; "
+        "no effect with --headless)",
+    )
     parser.add_argument("--host", help="listen address for this run (setting bindAddress)")
     parser.add_argument("--port", type=int, help="port for this run (setting serverPort)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -195,7 +201,7 @@ def _run(args: argparse.Namespace, datadir: DataDir) -> int:
             from newage_desktop.gui.app import run_gui
 
             diagnostics.install(datadir.logs_dir, gui=True)
-            return run_gui(datadir, host=args.host, port=args.port)
+            return run_gui(datadir, host=args.host, port=args.port, minimized=args.minimized)
         print(
             f"newage-desktop: cannot open the window ({reason}); running headless.",
             file=sys.stderr,

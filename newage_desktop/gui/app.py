@@ -13,6 +13,7 @@ from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication
 
 from newage_desktop.core.store.datadir import DataDir
+from newage_desktop.desktop.entry import APP_ID
 from newage_desktop.gui.preferences import APPLICATION, ORGANIZATION, Preferences
 from newage_desktop.gui.resources import app_icon, effective_language, install_translators
 from newage_desktop.gui.single_instance import SingleInstance, instance_key
@@ -25,14 +26,19 @@ if TYPE_CHECKING:
 log = logging.getLogger("newage.gui")
 
 
-def run_gui(datadir: DataDir, host: str | None = None, port: int | None = None) -> int:
-    """Open the window with the server running; returns the process exit status."""
+def run_gui(
+    datadir: DataDir, host: str | None = None, port: int | None = None, minimized: bool = False
+) -> int:
+    """Open the window with the server running (`minimized`: only the tray icon, where there
+    is a tray); returns the process exit status."""
     QCoreApplication.setOrganizationName(ORGANIZATION)
     QCoreApplication.setApplicationName(APPLICATION)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setWindowIcon(app_icon())
     app.setApplicationDisplayName(APPLICATION)
+    # Wayland's app id and X11's _GTK_APPLICATION_ID: how a desktop finds our launcher's icon.
+    app.setDesktopFileName(APP_ID)
     # The tray keeps the app alive with the window hidden; quitting is explicit (Quit).
     app.setQuitOnLastWindowClosed(False)
 
@@ -62,7 +68,7 @@ def run_gui(datadir: DataDir, host: str | None = None, port: int | None = None) 
     instance.activated.connect(controller.show_window)
     controller.quit_requested.connect(app.quit)
     _quit_on_signals(controller)
-    controller.show_window()
+    controller.show_at_start(minimized=minimized)
     spawn(controller.start_server())
     try:
         with loop:

@@ -118,6 +118,17 @@ class AppController(QObject):
         self.window.activateWindow()
         self.actions.set_window_visible(True)
 
+    def show_at_start(self, *, minimized: bool) -> None:
+        """`minimized` (--minimized, as autostart runs the app) leaves only the tray icon, unless
+        there is no tray: a hidden window could then not be brought back."""
+        if minimized and self.tray is not None:
+            log.info("Started minimized: the window stays hidden; the tray icon shows it")
+            self.hide_window()
+            return
+        if minimized:
+            log.info("--minimized ignored: no system tray to show the window from; showing it")
+        self.show_window()
+
     def hide_window(self) -> None:
         self.window.hide()
         self.actions.set_window_visible(False)

@@ -167,7 +167,8 @@ def make_controller(
     """Build the whole app (window, tray if `tray`, server) like run_gui does, minus the loop.
 
     `tray` is what `QSystemTrayIcon.isSystemTrayAvailable()` reports (offscreen has none);
-    `start` starts the server through the controller (its error handling included).
+    `start` starts the server through the controller (its error handling included);
+    `minimized` starts as --minimized does.
     """
     from PySide6.QtWidgets import QSystemTrayIcon
 
@@ -176,12 +177,14 @@ def make_controller(
 
     made: list[AppController] = []
 
-    def make(*, tray: bool = False, start: bool = True, port: int | None = 0) -> AppController:
+    def make(
+        *, tray: bool = False, start: bool = True, port: int | None = 0, minimized: bool = False
+    ) -> AppController:
         monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: tray))
         runtime = ServerRuntime(datadir, host="127.0.0.1", port=port)
         controller = AppController(runtime, Preferences())
         made.append(controller)
-        controller.show_window()
+        controller.show_at_start(minimized=minimized)
         if start:
             assert run_async(controller.start_server(), timeout=30)
         return controller
