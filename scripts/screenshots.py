@@ -250,6 +250,8 @@ if __name__ == "__main__":
     out_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
     out_dir.mkdir(parents=True, exist_ok=True)
     settings_dir = tempfile.mkdtemp(prefix="newage-qsettings-")
+    # Settings → Desktop reads "Start at login" from $XDG_CONFIG_HOME/autostart: a new user's.
+    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="newage-xdg-")
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
     QCoreApplication.setOrganizationName("NewAgeScreenshots")

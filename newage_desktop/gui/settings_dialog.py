@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from newage_desktop.core.store.settings import check_setting
 from newage_desktop.gui.admin_ui_settings import AdminUiGroup
+from newage_desktop.gui.autostart_setting import AutostartCheckBox
 from newage_desktop.gui.bridge import CoreBridge
 from newage_desktop.gui.origins_editor import OriginsEditor
 from newage_desktop.gui.preferences import (
@@ -155,6 +156,8 @@ class SettingsDialog(QDialog):
     def _desktop_page(self) -> QWidget:
         page = QWidget(self)
         form = QFormLayout(page)
+        self.autostart = AutostartCheckBox(self.bridge.runtime.datadir.root, parent=page)
+        form.addRow(self.autostart)
         self.close_to_tray = QCheckBox(page)
         self.close_to_tray.setEnabled(self.tray_available)
         form.addRow(self.close_to_tray)
@@ -204,6 +207,7 @@ class SettingsDialog(QDialog):
         self.pairing_timeout_label.setText(self.tr("A pairing request expires after:"))
         self.pairing_timeout.setSuffix(self.tr(" s"))
         self.admin_ui.retranslate()
+        self.autostart.retranslate()
         self.close_to_tray.setText(
             self.tr("Closing the window keeps the server running in the tray")
         )
@@ -253,6 +257,10 @@ class SettingsDialog(QDialog):
 
     # --- loading -------------------------------------------------------------------------------
     def _load_preferences(self) -> None:
+        autostart_error = self.autostart.load()
+        if autostart_error is not None:
+            self.load_error.setText(autostart_error)
+            self.load_error.show()
         self.close_to_tray.setChecked(self.tray_available and self.prefs.close_to_tray)
         for key, box in self.notify.items():
             box.setChecked(self.prefs.notify(key))
@@ -328,6 +336,13 @@ class SettingsDialog(QDialog):
         self.save_task = spawn(self.save())
 
     async def save(self) -> None:
+        autostart_error = self.autostart.apply()  # first: on failure nothing else is saved
+        if autostart_error is not None:
+            self.load_error.setText(autostart_error)
+            self.load_error.show()
+            self.tabs.setCurrentIndex(2)
+            self.buttons.setEnabled(True)
+            return
         changes = self.changes()
         try:
             changes.update(await self.admin_ui.password_hash())

@@ -221,6 +221,25 @@
     </message>
 </context>
 <context>
+    <name>AutostartCheckBox</name>
+    <message>
+        <source>Cannot read whether the app starts at login: {0}</source>
+        <translation>无法读取是否在登录时启动：{0}</translation>
+    </message>
+    <message>
+        <source>Start at login (minimised to the tray)</source>
+        <translation>登录时启动（最小化到托盘）</translation>
+    </message>
+    <message>
+        <source>Kept in {0}</source>
+        <translation>保存在 {0}</translation>
+    </message>
+    <message>
+        <source>Cannot change whether the app starts at login: {0}</source>
+        <translation>无法更改是否在登录时启动：{0}</translation>
+    </message>
+</context>
+<context>
     <name>ChatDock</name>
     <message>
         <source>Chat</source>
