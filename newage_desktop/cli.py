@@ -19,6 +19,7 @@ import signal
 import sys
 from collections.abc import Mapping, Sequence
 from getpass import getpass
+from pathlib import Path
 
 from newage_desktop import __version__, diagnostics
 from newage_desktop.core.app import Core
@@ -57,6 +58,13 @@ def _parser() -> argparse.ArgumentParser:
         "--minimized",
         action="store_true",
         help="start with the window hidden in the tray (shown where there is no tray; "
+        "no effect with --headless)",
+    )
+    parser.add_argument(
+        "--screenshot",
+        metavar="PATH",
+        type=Path,
+        help="save the window as PNG to PATH once the server runs (for bug reports; "
         "no effect with --headless)",
     )
     parser.add_argument("--host", help="listen address for this run (setting bindAddress)")
@@ -201,7 +209,13 @@ def _run(args: argparse.Namespace, datadir: DataDir) -> int:
             from newage_desktop.gui.app import run_gui
 
             diagnostics.install(datadir.logs_dir, gui=True)
-            return run_gui(datadir, host=args.host, port=args.port, minimized=args.minimized)
+            return run_gui(
+                datadir,
+                host=args.host,
+                port=args.port,
+                minimized=args.minimized,
+                screenshot=args.screenshot,
+            )
         print(
             f"newage-desktop: cannot open the window ({reason}); running headless.",
             file=sys.stderr,

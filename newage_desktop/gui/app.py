@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import qasync  # no type information shipped
@@ -27,10 +28,15 @@ log = logging.getLogger("newage.gui")
 
 
 def run_gui(
-    datadir: DataDir, host: str | None = None, port: int | None = None, minimized: bool = False
+    datadir: DataDir,
+    host: str | None = None,
+    port: int | None = None,
+    minimized: bool = False,
+    screenshot: Path | None = None,
 ) -> int:
     """Open the window with the server running (`minimized`: only the tray icon, where there
-    is a tray); returns the process exit status."""
+    is a tray; `screenshot`: save the window there as PNG once the server runs); returns the
+    process exit status."""
     QCoreApplication.setOrganizationName(ORGANIZATION)
     QCoreApplication.setApplicationName(APPLICATION)
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -69,6 +75,10 @@ def run_gui(
     controller.quit_requested.connect(app.quit)
     _quit_on_signals(controller)
     controller.show_at_start(minimized=minimized)
+    if screenshot is not None:
+        from newage_desktop.gui.screenshot import WindowScreenshot
+
+        WindowScreenshot(controller.window, controller.status, screenshot, controller)
     spawn(controller.start_server())
     try:
         with loop:
