@@ -39,8 +39,13 @@ DROPPED_LIBRARIES: Final = frozenset({"Qt6EglFSDeviceIntegration", "Qt6EglFsKmsS
 KEPT_TRANSLATIONS: Final = frozenset({"qt_en", "qtbase_en", "qt_zh_CN", "qtbase_zh_CN"})
 
 
+def _base(name: str) -> str:
+    """The file name of a bundle name in either separator (PyInstaller writes the host's)."""
+    return name.replace("\\", "/").rsplit("/", 1)[-1]
+
+
 def _stem(path: str) -> str:
-    name = os.path.basename(path).split(".")[0]
+    name = _base(path).split(".")[0]
     return name[3:] if name.startswith("lib") else name
 
 
@@ -64,7 +69,7 @@ def translation_dropped(name: str) -> bool:
     parts = name.replace("\\", "/").split("/")
     if not (name.endswith(".qm") and "translations" in parts and parts[0] == "PySide6"):
         return False
-    return os.path.basename(name)[: -len(".qm")] not in KEPT_TRANSLATIONS
+    return _base(name)[: -len(".qm")] not in KEPT_TRANSLATIONS
 
 
 def filter_binaries(binaries: Iterable[TocEntry], platform: str) -> list[TocEntry]:

@@ -25,7 +25,9 @@ def numeric_version(version: str) -> tuple[int, int, int, int]:
 
 def debian_version(version: str) -> str:
     """PEP 440 to Debian order: a pre-release or .dev sorts before its release with '~'
-    (0.2.0rc1 -> 0.2.0~rc1, 0.2.0.dev3 -> 0.2.0~dev3), a local label after it with '+'."""
+    (0.2.0rc1 -> 0.2.0~rc1, 0.2.0rc1.dev2 -> 0.2.0~rc1~dev2), a .post or local label after
+    it with '+'. A .dev of the release itself also precedes its pre-releases (0.2.0.dev3 <
+    0.2.0a1), so it takes two: 0.2.0~~dev3 (dpkg sorts '~' before a letter)."""
     public, _, local = version.partition("+")
     match = _PRE.match(public)
     if match is None:
@@ -34,8 +36,11 @@ def debian_version(version: str) -> str:
     if match.group(2):
         result += f"~{match.group(2)}{match.group(3)}"
     rest = public[match.end() :]
-    for label in re.findall(r"(post|dev)[-_.]?(\d*)", rest):
-        result += ("+" if label[0] == "post" else "~") + "".join(label)
+    for kind, number in re.findall(r"(post|dev)[-_.]?(\d*)", rest):
+        if kind == "post":
+            result += f"+post{number}"
+        else:
+            result += ("~~" if result == match.group(1) else "~") + f"dev{number}"
     if local:
         result += "+" + re.sub(r"[^A-Za-z0-9.~+]", ".", local)
     return result

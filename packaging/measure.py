@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, size in ranked[: args.top]:
         print(f"| {name} | {mb(size)} |")
     rest = sum(size for _name, size in ranked[args.top :])
-    print(f"| {len(ranked) - args.top} others | {mb(rest)} |")
+    print(f"| {max(len(ranked) - args.top, 0)} others | {mb(rest)} |")
     return 0
 
 
