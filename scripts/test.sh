@@ -15,7 +15,7 @@ if [ "${NEWAGE_SKIP_SILLYTAVERN:-}" != 1 ]; then
     scripts/install_sillytavern.sh "$version"
   done
 fi
-.venv/bin/ruff check newage_desktop tests
+.venv/bin/ruff check newage_desktop tests packaging
 .venv/bin/mypy --strict
 export QT_QPA_PLATFORM=offscreen
 exec .venv/bin/pytest "$@"
