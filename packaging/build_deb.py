@@ -131,8 +131,15 @@ def owning_package(library: Path) -> str:
         done = subprocess.run(
             ["dpkg-query", "-S", candidate], capture_output=True, text=True, check=False
         )
-        if done.returncode == 0 and done.stdout:
-            return done.stdout.split(":", 1)[0].split(",")[0].strip()
+        # A diverted file (NVIDIA's GL packages divert libGL & co.) is listed with "diversion
+        # by … from/to: …" lines before the owner's "package: path" line.
+        owners = [
+            line.split(":", 1)[0].split(",")[0].strip()
+            for line in done.stdout.splitlines()
+            if ":" in line and not line.startswith("diversion by ")
+        ]
+        if done.returncode == 0 and owners:
+            return owners[0]
     raise SystemExit(f"build_deb: no installed package owns {library}")
 
 
@@ -171,7 +178,8 @@ def stage(folder: Path, root: Path, version: str, arch: str) -> None:
     write(
         root / "usr/share/doc" / PACKAGE / "copyright",
         "NewAge Desktop\nLicense: MIT\n\nThe bundled Qt (PySide6) is LGPL-3.0; Python is "
-        "PSF-2.0; the other bundled libraries keep their own licences.\n",
+        "PSF-2.0; the other bundled libraries keep their own licences.\n\n"
+        + (ROOT / "LICENSE").read_text(encoding="utf-8"),
     )
     size_kb = sum(p.lstat().st_size for p in root.rglob("*") if not p.is_dir()) // 1024
     control = (

@@ -124,7 +124,6 @@ def test_owning_package_tries_every_spelling_before_giving_up(
     assert {args[2] for args in calls} == {prefix + tail for prefix in candidates}
 
 
-@pytest.mark.xfail(strict=True, reason="build_deb.owning_package reads a diversion line")
 def test_owning_package_skips_dpkg_diversion_lines(monkeypatch: pytest.MonkeyPatch) -> None:
     library = "/usr/lib/x86_64-linux-gnu/libGLX_mesa.so.0"
     out = (
