@@ -1,4 +1,7 @@
-"""The Statistics dock samples the core's counters and plots clients, tokens/s and events/s."""
+"""The Statistics dock samples the core's counters and plots clients, tokens/s and events/s.
+
+The charts themselves (ticks, labels, drawing) are specified in test_stats_chart.py.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,8 @@ from pytestqt.qtbot import QtBot
 from newage_desktop.client import NewAgeClient
 from newage_desktop.gui.bridge import CoreBridge
 from newage_desktop.gui.docks.stats import StatsDock
-from newage_desktop.gui.docks.stats.model import Reading, StatsModel
+from newage_desktop.gui.docks.stats.model import WINDOW_SECONDS, Reading, StatsModel
+from newage_desktop.gui.resources import install_translators, remove_translators
 from tests.gui.conftest import run_async
 from tests.gui.docks.conftest import ModelCheck
 from tests.gui.docks.helpers import server_url, trust_with_key
@@ -66,8 +70,12 @@ def test_live_plots_follow_clients_tokens_and_events(
     sample = dock.model.samples()[-1]
     assert sample.clients == 2 and sample.extensions == 1
     assert sample.tokens_in > 0 and sample.tokens_out > 0 and sample.events > 0
-    xs, ys = dock.curves["clients"].getData()
-    assert list(xs)[-1] == 0.0 and list(ys)[-1] == 2 and len(xs) == before + 1
+    clients = dock.curves["clients"]
+    assert (clients.xs, clients.ys) == dock.model.series("clients")
+    assert clients.xs[-1] == 0.0 and clients.ys[-1] == 2 and len(clients.xs) == before + 1
+    # Whole clients only: the axis runs from 0 to a whole number above the count, in whole steps.
+    axis = dock.clients_plot.y_axis()
+    assert axis.low == 0 and axis.high > 2 and axis.high.is_integer() and axis.step.is_integer()
     assert "Clients: 2 (extensions: 1)" in dock.summary.text()
 
     # A streamed request over the OpenAI-compatible API shows as API requests and tokens.
@@ -86,13 +94,13 @@ def test_live_plots_follow_clients_tokens_and_events(
     sample = dock.model.samples()[-1]
     assert sample.api_requests == 1 and sample.tokens_api > 0
     assert "OpenAI API: 1 requests" in dock.summary.text()
-    assert list(dock.curves["tokensApi"].getData()[1])[-1] > 0
+    assert dock.curves["tokensApi"].ys[-1] > 0
 
     for client in (user, extension):
         run_async(client.close())
     run_async(dock.sample())
     assert dock.model.samples()[-1].clients == 0
-    assert list(dock.curves["events"].getData()[1])[-1] >= 0
+    assert dock.curves["events"].ys[-1] >= 0
 
 
 def test_polls_every_second_while_running(qtbot: QtBot, bridge: CoreBridge) -> None:
@@ -100,3 +108,47 @@ def test_polls_every_second_while_running(qtbot: QtBot, bridge: CoreBridge) -> N
     qtbot.addWidget(dock)
     assert dock.timer.isActive()
     qtbot.waitUntil(lambda: dock.model.rowCount() >= 2, timeout=4000)
+
+
+def test_the_time_axis_grows_from_a_minute_to_the_window(dock: StatsDock) -> None:
+    assert dock.model.samples() == []
+    dock.redraw()
+    assert [chart.x_range for chart in dock.charts] == [(-60.0, 0.0)] * 3
+    for t in range(122):  # two minutes of samples (the first reading is only the base)
+        dock.model.add(Reading(float(t), 1, 0, 0, 0, 0))
+    dock.redraw()
+    assert [chart.x_range for chart in dock.charts] == [(-120.0, 0.0)] * 3
+    for t in range(122, 2000, 2):  # readings two seconds apart: the window caps the axis
+        dock.model.add(Reading(float(t), 1, 0, 0, 0, 0))
+    dock.redraw()
+    assert [chart.x_range for chart in dock.charts] == [(-float(WINDOW_SECONDS), 0.0)] * 3
+    assert len(dock.curves["clients"].xs) == WINDOW_SECONDS
+
+
+def test_charts_are_redrawn_only_while_visible(qtbot: QtBot, dock: StatsDock) -> None:
+    assert not dock.isVisible()
+    for _ in range(2):  # what the timer does each second
+        run_async(dock.sample())
+    assert dock.model.samples() != []
+    assert dock.curves["clients"].ys == []  # nothing drawn while nobody looks
+    dock.show()  # then the samples taken while hidden
+    qtbot.waitUntil(lambda: dock.curves["clients"].xs == dock.model.series("clients")[0])
+
+
+def test_titles_and_legends_speak_the_language(qtbot: QtBot, bridge: CoreBridge) -> None:
+    translators = install_translators("zh_CN")
+    try:
+        dock = StatsDock(bridge)
+        qtbot.addWidget(dock)
+        dock.timer.stop()
+        run_async(dock.settle())
+        assert dock.clients_plot.title == "已连接的客户端"
+        assert [s.label for s in dock.clients_plot.series.values()] == ["客户端", "扩展"]
+        assert dock.curves["tokensOut"].label == "发往客户端"
+        assert dock.events_plot.x_label == "秒"
+    finally:
+        remove_translators(translators)
+    qtbot.waitUntil(lambda: dock.curves["tokensOut"].label == "to clients")
+    assert dock.clients_plot.title == "Connected clients"
+    # Equal in- and outgoing token rates would hide one line: the outgoing one is dashed.
+    assert [column for column, s in dock.curves.items() if s.dashed] == ["tokensOut"]

@@ -1,26 +1,22 @@
 """The Statistics dock: connected clients, tokens/s and events/s over the last minutes.
 
 The core's counters are read once a second on the server loop (`bridge.call`); the rates are
-differences of two readings. Plots are pyqtgraph curves, redrawn only while the dock is visible.
+differences of two readings. The plots are `TimeChart`s (QPainter), redrawn only while the dock
+is visible.
 """
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
-import pyqtgraph as pg  # no stubs
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from newage_desktop.gui.bridge import CoreBridge
 from newage_desktop.gui.docks.base import DockBase, fill
+from newage_desktop.gui.docks.stats.chart import Series, TimeChart
 from newage_desktop.gui.docks.stats.model import WINDOW_SECONDS, StatsModel, read_counters
 
 POLL_MS = 1000
-_SOLID = Qt.PenStyle.SolidLine
-_DASH = Qt.PenStyle.DashLine
+SHORTEST_SECONDS = 60.0  # the x axis grows with the data from here up to WINDOW_SECONDS
 _PENS = {
     "clients": "#1a63c7",
     "extensions": "#1b7f3b",
@@ -42,37 +38,26 @@ class StatsDock(DockBase):
         self.summary = QLabel(self)
         self.body.addWidget(self.summary)
 
-        self.plots = pg.GraphicsLayoutWidget(self)
-        palette = self.palette()
-        self.plots.setBackground(palette.color(QPalette.ColorRole.Base))
-        foreground = palette.color(QPalette.ColorRole.Text)
-        self.clients_plot = self.plots.addPlot(row=0, col=0)
-        self.tokens_plot = self.plots.addPlot(row=1, col=0)
-        self.events_plot = self.plots.addPlot(row=2, col=0)
-        self.curves: dict[str, Any] = {}  # pyqtgraph PlotDataItem
-        for plot, columns in (
-            (self.clients_plot, ("clients", "extensions")),
-            (self.tokens_plot, ("tokensIn", "tokensOut", "tokensApi")),
-            (self.events_plot, ("events",)),
+        self.plots = QWidget(self)
+        stack = QVBoxLayout(self.plots)
+        stack.setContentsMargins(0, 0, 0, 0)
+        stack.setSpacing(self.fontMetrics().height() // 2)
+        self.clients_plot = TimeChart(self.plots, integer=True)  # whole clients, from 0
+        self.tokens_plot = TimeChart(self.plots)
+        self.events_plot = TimeChart(self.plots)
+        self.charts = (self.clients_plot, self.tokens_plot, self.events_plot)
+        self.curves: dict[str, Series] = {}
+        for chart, columns in zip(
+            self.charts,
+            (("clients", "extensions"), ("tokensIn", "tokensOut", "tokensApi"), ("events",)),
+            strict=True,
         ):
-            plot.addLegend(offset=(-8, 4), labelTextColor=foreground)
-            plot.showGrid(x=True, y=True, alpha=0.2)
-            plot.setXRange(-WINDOW_SECONDS, 0, padding=0)
-            plot.setMouseEnabled(x=False, y=False)
-            plot.hideButtons()
-            plot.setMenuEnabled(False)
-            if plot is not self.clients_plot:
-                plot.enableAutoRange(axis="y")
-            plot.setLimits(yMin=0)
-            for axis in ("left", "bottom"):
-                plot.getAxis(axis).setTextPen(foreground)
-                plot.getAxis(axis).setPen(QColor(foreground).lighter(160))
             for column in columns:
                 dashed = column == "tokensOut"  # often equal to tokensIn: keep both visible
-                pen = pg.mkPen(_PENS[column], width=2, style=_DASH if dashed else _SOLID)
-                self.curves[column] = plot.plot([], [], pen=pen, name=column)
-        self.tokens_plot.setXLink(self.clients_plot)
-        self.events_plot.setXLink(self.clients_plot)
+                self.curves[column] = chart.add_series(column, _PENS[column], dashed=dashed)
+            stack.addWidget(chart, 1)
+        TimeChart.align(self.charts)
+        self._chart_of = {c: chart for chart in self.charts for c in chart.series}
         self.body.addWidget(self.plots, 1)
 
         self.timer = QTimer(self)
@@ -83,10 +68,10 @@ class StatsDock(DockBase):
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Statistics"))
-        self.clients_plot.setTitle(self.tr("Connected clients"))
-        self.tokens_plot.setTitle(self.tr("Tokens per second"))
-        self.events_plot.setTitle(self.tr("Events per second"))
-        self.events_plot.setLabel("bottom", self.tr("seconds"))
+        self.clients_plot.set_title(self.tr("Connected clients"))
+        self.tokens_plot.set_title(self.tr("Tokens per second"))
+        self.events_plot.set_title(self.tr("Events per second"))
+        self.events_plot.set_x_label(self.tr("seconds"))
         names = {
             "clients": self.tr("clients"),
             "extensions": self.tr("extensions"),
@@ -95,13 +80,8 @@ class StatsDock(DockBase):
             "tokensApi": self.tr("to OpenAI API clients"),
             "events": self.tr("events in"),
         }
-        for plot in (self.clients_plot, self.tokens_plot, self.events_plot):
-            legend = plot.legend
-            if legend is None:
-                continue
-            for sample, label in legend.items:
-                column = next(c for c, curve in self.curves.items() if curve is sample.item)
-                label.setText(names[column])
+        for column, chart in self._chart_of.items():
+            chart.set_label(column, names[column])
         self.model.retranslate()
         self._update_summary()
 
@@ -135,17 +115,14 @@ class StatsDock(DockBase):
             self.redraw()  # the samples taken while hidden
 
     def redraw(self) -> None:
-        for column, curve in self.curves.items():
-            curve.setData(*self.model.series(column))
+        for column, chart in self._chart_of.items():
+            chart.set_data(column, *self.model.series(column))
         # The x axis grows with the data up to the window, so a fresh start is not a thin line.
-        xs, counts = self.model.series("clients")
+        xs, _counts = self.model.series("clients")
         oldest = xs[0] if xs else 0.0
-        self.clients_plot.setXRange(max(-WINDOW_SECONDS, min(oldest, -60.0)), 0, padding=0)
-        # Whole clients only: from 0, with integer ticks.
-        top = max(3, int(max(counts, default=0)) + 1)
-        step = max(1, math.ceil(top / 5))
-        self.clients_plot.setYRange(0, top, padding=0)
-        self.clients_plot.getAxis("left").setTickSpacing(major=step, minor=step)
+        low = max(-float(WINDOW_SECONDS), min(oldest, -SHORTEST_SECONDS))
+        for chart in self.charts:
+            chart.set_x_range(low, 0.0)
 
     def _update_summary(self) -> None:
         samples = self.model.samples()
