@@ -42,7 +42,11 @@ def test_tray_menu_actions(
     tray = app.tray
     assert tray is not None
     # Server start and stop take longer on a loaded machine (a full run after the browser tests).
-    qtbot.waitUntil(lambda: tray.state == "running", timeout=SERVER_WAIT_MS)
+    # The tray icon follows the status model, the actions the bridge's state signal: both.
+    qtbot.waitUntil(
+        lambda: tray.state == "running" and "Stop server" in menu_texts(app),
+        timeout=SERVER_WAIT_MS,
+    )
     assert menu_texts(app) == [
         "Hide window",
         "Stop server",
