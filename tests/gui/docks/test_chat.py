@@ -250,3 +250,21 @@ def test_an_openai_api_request_shows_with_its_clients_id(
     (request,) = requests(dock)
     assert (request.author, request.text) == ("api-bot", "from an OpenAI client")
     assert responses(dock)[0].text == extension.text
+
+
+def test_a_history_reload_that_wins_the_race_still_shows_the_request_waiting(
+    qtbot: QtBot, dock: ChatDock
+) -> None:
+    # The reload read the stored request (history has no status) before the window got the
+    # request's start event: the start must still give the row its status.
+    from newage_desktop.core import events as ev
+    from newage_desktop.gui.docks.chat.model import request_key
+
+    room = dock.current_room()
+    assert room is not None
+    dock.model.add(ChatItem(request_key("r-race"), "request", "someone", "hi", 0.0, "r-race"))
+    assert requests(dock)[-1].status == ""
+    dock.handle_events([ev.LlmRequestStarted("r-race", room, "someone", ["x"], "hi")])
+    qtbot.waitUntil(lambda: requests(dock)[-1].status == "waiting")
+    dock.handle_events([ev.LlmRequestStarted("r-queued", room, "someone", [], "hi", "queued")])
+    qtbot.waitUntil(lambda: requests(dock)[-1].status == "queued")

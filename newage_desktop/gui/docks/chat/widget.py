@@ -310,9 +310,13 @@ class ChatDock(DockBase):
                     output.recorded = len(event.text)
                     grown.add((event.request_id, event.output_id))
             elif isinstance(event, ev.LlmRequestStarted):
+                shown = "waiting" if event.disposition == "forwarded" else event.disposition
                 _bounded_put(self._requests, event.request_id, _Request(event.room))
                 if event.room == room:
                     key = request_key(event.request_id)
+                    if self.model.item(key) is not None:
+                        # A history reload read the stored request first (without a status).
+                        self.model.update(key, status=shown)
                     self.model.add(
                         ChatItem(
                             key,
@@ -321,9 +325,7 @@ class ChatDock(DockBase):
                             event.text,
                             _now(),
                             event.request_id,
-                            status="waiting"
-                            if event.disposition == "forwarded"
-                            else event.disposition,
+                            status=shown,
                         )
                     )
                     added = True
