@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import select
 import subprocess
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +33,16 @@ class FrozenBuild:
         match = re.search(rf"{what} ([\d.]+) MB", self.output)
         assert match is not None, f"no {what} size in the build output"
         return float(match.group(1))
+
+
+def healthz(port: int) -> dict[str, object] | None:
+    """The server's /healthz answer on 127.0.0.1:`port`, or None while nothing answers."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+            answer: dict[str, object] = json.load(r)
+            return answer
+    except OSError:
+        return None
 
 
 @contextmanager

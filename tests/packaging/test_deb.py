@@ -12,12 +12,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.packaging.frozen_support import FrozenBuild
+from tests.packaging.frozen_support import FrozenBuild, healthz
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "interop"))
+
+from interop_support import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "newage-desktop"
@@ -112,25 +115,18 @@ def installed() -> bool:
 
 
 def serve_headless(tmp_path: Path) -> tuple[int, dict[str, object]]:
-    import json
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    port = free_port()
     proc = subprocess.Popen(
         [str(LAUNCHER), "--headless", "--data-dir", str(tmp_path / "data"), "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    health: dict[str, object] = {}
+    health: dict[str, object] | None = None
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None and not health:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-                    health = json.load(r)
-            except OSError:
+        while time.monotonic() < deadline and proc.poll() is None and health is None:
+            health = healthz(port)
+            if health is None:
                 time.sleep(0.2)
     finally:
         proc.send_signal(signal.SIGTERM)

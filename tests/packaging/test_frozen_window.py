@@ -14,14 +14,13 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QImage
 
-from tests.packaging.frozen_support import FrozenBuild, xvfb
+from tests.packaging.frozen_support import FrozenBuild, healthz, xvfb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "interop"))
 
@@ -53,14 +52,6 @@ def tail(log: Path, lines: int = 60) -> str:
         return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
     except FileNotFoundError:
         return "(no output)"
-
-
-def healthz(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-            return bool(r.status == 200)
-    except OSError:
-        return False
 
 
 def port_closed(port: int) -> bool:
@@ -115,7 +106,7 @@ def test_the_frozen_window_draws_admits_a_client_and_quits(
             stderr=subprocess.STDOUT,
         )
         try:
-            wait_for("/healthz", lambda: healthz(port), app, log)
+            wait_for("/healthz", lambda: healthz(port) is not None, app, log)
             wait_for("the screenshot", shot.is_file, app, log)
             url = f"http://127.0.0.1:{port}"
             run_scenario(

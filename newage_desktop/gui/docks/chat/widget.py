@@ -317,17 +317,18 @@ class ChatDock(DockBase):
                     if self.model.item(key) is not None:
                         # A history reload read the stored request first (without a status).
                         self.model.update(key, status=shown)
-                    self.model.add(
-                        ChatItem(
-                            key,
-                            "request",
-                            event.requester,
-                            event.text,
-                            _now(),
-                            event.request_id,
-                            status=shown,
+                    else:
+                        self.model.add(
+                            ChatItem(
+                                key,
+                                "request",
+                                event.requester,
+                                event.text,
+                                _now(),
+                                event.request_id,
+                                status=shown,
+                            )
                         )
-                    )
                     added = True
             elif isinstance(event, ev.LlmRequestEnded):
                 self._ended(event)
